@@ -1,0 +1,55 @@
+/** Every error code Hamok raises. */
+export type HamokErrorCode =
+  /** The request timed out. Indeterminate: it may still be applied. */
+  | "Timeout"
+  /** The request cannot be served by this peer as it is not (or no longer) the leader and none is known. */
+  | "NotLeader"
+  /** The instance, collection or storage was closed. */
+  | "Closed"
+  /** Too many uncommitted proposals; back off and retry. */
+  | "TooManyProposals"
+  /** A membership change is already in progress. */
+  | "ConfChangePending"
+  /** A leadership transfer is in progress. */
+  | "TransferInProgress"
+  /** This peer is not a member of the cluster. */
+  | "NotMember"
+  /** A message or argument is malformed. */
+  | "InvalidMessage"
+  | "InvalidArgument"
+  /** A message exceeds the size cap. */
+  | "PayloadTooLarge"
+  /** A message from another cluster was seen. */
+  | "ForeignCluster"
+  /** A storage id is already used by a storage of another type. */
+  | "StorageTypeMismatch"
+  /** A storage id is unknown. */
+  | "UnknownStorage"
+  /** `join()` could not find or form a cluster. */
+  | "JoinFailed"
+  /** Persistence failed (quota, aborted transaction, ...). */
+  | "StorageFailure"
+  /** Persisted data was written by a newer, unknown format version. */
+  | "UnsupportedVersion"
+  /** Transport or signaling failure. */
+  | "TransportFailure"
+  /** The peer id is already used by another live tab or process. */
+  | "PeerIdInUse";
+
+/** The one error class of Hamok; switch on `code`. */
+export class HamokError extends Error {
+  override readonly name = "HamokError";
+  readonly code: HamokErrorCode;
+  /** For `Timeout`: the request may or may not have been applied. */
+  readonly indeterminate: boolean;
+
+  constructor(code: HamokErrorCode, message: string, options?: { cause?: unknown; indeterminate?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.indeterminate = options?.indeterminate ?? code === "Timeout";
+  }
+}
+
+export function isHamokError(error: unknown, code?: HamokErrorCode): error is HamokError {
+  return error instanceof HamokError && (code === undefined || error.code === code);
+}
