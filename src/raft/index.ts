@@ -1,0 +1,4 @@
+export { RaftNode } from "./raft-node";
+export { createSeededRandom, randomInt } from "./random";
+export { defaultSizeOf } from "./size";
+export type * from "./types";
