@@ -1,6 +1,11 @@
+import { sameConf } from "./configuration";
+import { Raft } from "./raft";
 import type {
   ConfChange,
+  ConfState,
+  HardState,
   NodeId,
+  ProgressStatus,
   ProposeResult,
   RaftConfig,
   RaftMessage,
@@ -8,59 +13,201 @@ import type {
   RaftStatus,
   Ready,
   Snapshot,
+  SoftState,
 } from "./types";
 
-/** Skeleton: the API is final, the implementation follows. */
+/**
+ * The public face of the Raft core (model: etcd-io/raft's RawNode). Inputs
+ * are ticks, messages and proposals; outputs come out as a {@link Ready} that
+ * the runtime persists, sends, applies and then acknowledges with `advance()`.
+ * Synchronous and deterministic: no timers, clocks, randomness (beyond
+ * `config.random`) or I/O.
+ */
 export class RaftNode {
-  readonly #config: RaftConfig;
-  readonly #restore: RaftRestoreState;
+  readonly #raft: Raft;
+  #prevSoft: SoftState;
+  #prevHard: HardState;
+  #prevConf: ConfState;
+
   constructor(config: RaftConfig, restore: RaftRestoreState) {
-    this.#config = config;
-    this.#restore = restore;
+    this.#raft = new Raft(config, restore);
+    this.#prevSoft = this.#softState();
+    // The restored hard state is on disk already; a bootstrap changes it and shows up in the first Ready.
+    this.#prevHard = restore.hardState;
+    this.#prevConf = this.#raft.conf;
   }
-  tick(): void {}
-  step(_message: RaftMessage): void {}
-  propose(_id: string, _data: unknown): ProposeResult {
-    return { ok: false, reason: "no-leader" };
+
+  /** One logical clock tick: drives election timeouts and heartbeats. */
+  tick(): void {
+    this.#raft.tick();
   }
-  proposeConfChange(_id: string, _change: ConfChange): ProposeResult {
-    return { ok: false, reason: "no-leader" };
+
+  /** Feeds a message from a peer. Stale, misaddressed or impossible messages are ignored; it never throws. */
+  step(message: RaftMessage): void {
+    this.#raft.step(message);
   }
-  readIndex(_context: string): void {}
-  transferLeader(_to: NodeId): void {}
-  campaign(): void {}
+
+  /**
+   * Proposes application data. A leader appends it at once (and sends it in the
+   * same Ready); a follower forwards it to the leader; without a known leader it
+   * is refused with `no-leader`. A forwarded proposal the leader refuses comes
+   * back in `Ready.rejectedProposals`.
+   */
+  propose(id: string, data: unknown): ProposeResult {
+    return result(this.#raft.propose({ id, type: "normal", data }));
+  }
+
+  /** Proposes a single-server membership change (one uncommitted at a time). */
+  proposeConfChange(id: string, change: ConfChange): ProposeResult {
+    return result(this.#raft.propose({ id, type: "conf", data: change }));
+  }
+
+  /** Requests a linearizable read point; the answer is in `Ready.readStates` or `Ready.rejectedReads`. */
+  readIndex(context: string): void {
+    this.#raft.readIndex(context);
+  }
+
+  /** On the leader: hands leadership to voter `to` (thesis §3.10). Ignored elsewhere. */
+  transferLeader(to: NodeId): void {
+    this.#raft.transferLeader(to);
+  }
+
+  /** Starts an election now (bootstraps a single-node cluster without waiting for a timeout). */
+  campaign(): void {
+    this.#raft.campaign("election");
+  }
+
+  /**
+   * Records a snapshot of the application state at applied `index` and drops
+   * the log entries it covers. Returns the snapshot for the runtime to persist
+   * (then it may delete its entries up to `index`).
+   */
   compact(index: number, data: Uint8Array): Snapshot {
-    return { meta: { index, term: 0, confState: { voters: [], learners: [] } }, data };
+    const log = this.#raft.log;
+    if (index <= log.snapshotIndex()) return log.snapshot;
+    if (index > log.applied) throw new RangeError(`compact(${index}) beyond applied index ${log.applied}`);
+    const snapshot: Snapshot = {
+      meta: { index, term: log.term(index)!, confState: this.#raft.confAt(index) },
+      data,
+    };
+    log.compact(snapshot);
+    return snapshot;
   }
+
   hasReady(): boolean {
-    return false;
+    const r = this.#raft;
+    return (
+      r.msgs.length > 0 ||
+      r.log.stabled < r.log.lastIndex() ||
+      r.log.pendingSnapshot !== undefined ||
+      r.log.hasNextCommittedEntries() ||
+      r.readStates.length > 0 ||
+      r.rejectedProposals.length > 0 ||
+      r.rejectedReads.length > 0 ||
+      !sameSoft(this.#softState(), this.#prevSoft) ||
+      !sameHard(this.#hardState(), this.#prevHard) ||
+      !sameConf(r.conf, this.#prevConf)
+    );
   }
+
+  /** Takes the pending work out of the core. Follow with persist, send, apply, then `advance(ready)`. */
   ready(): Ready {
-    return {
-      entries: [],
-      committedEntries: [],
-      messages: [],
-      readStates: [],
-      rejectedProposals: [],
-      rejectedReads: [],
+    const r = this.#raft;
+    const soft = this.#softState();
+    const hard = this.#hardState();
+    const snapshot = r.log.pendingSnapshot;
+    const entries = r.log.unstableEntries();
+    const committedEntries = r.log.nextCommittedEntries();
+    const rd: {
+      -readonly [K in keyof Ready]: Ready[K];
+    } = {
+      entries,
+      committedEntries,
+      messages: r.msgs,
+      readStates: r.readStates,
+      rejectedProposals: r.rejectedProposals,
+      rejectedReads: r.rejectedReads,
     };
+    if (!sameSoft(soft, this.#prevSoft)) rd.softState = soft;
+    if (!sameHard(hard, this.#prevHard)) rd.hardState = hard;
+    if (snapshot) rd.snapshot = snapshot;
+    if (!sameConf(r.conf, this.#prevConf)) rd.confState = r.conf;
+    this.#prevSoft = soft;
+    this.#prevHard = hard;
+    this.#prevConf = r.conf;
+    r.msgs = [];
+    r.readStates = [];
+    r.rejectedProposals = [];
+    r.rejectedReads = [];
+    r.log.pendingSnapshot = undefined;
+    r.log.stabled = r.log.lastIndex();
+    const lastApplying = committedEntries[committedEntries.length - 1];
+    if (lastApplying) r.log.applying = lastApplying.index;
+    return rd;
   }
-  advance(_ready: Ready): void {}
+
+  /** The runtime persisted, sent and applied `ready`. */
+  advance(ready: Ready): void {
+    const log = this.#raft.log;
+    if (ready.snapshot) log.applied = Math.max(log.applied, ready.snapshot.meta.index);
+    const last = ready.committedEntries[ready.committedEntries.length - 1];
+    if (last) log.applied = Math.max(log.applied, last.index);
+    if (log.applying < log.applied) log.applying = log.applied;
+  }
+
   status(): RaftStatus {
-    const hs = this.#restore.hardState;
-    return {
-      id: this.#config.id,
-      role: "follower",
-      term: hs.term,
-      vote: hs.vote,
-      leaderId: null,
-      commit: hs.commit,
-      applied: 0,
-      firstIndex: 1,
-      lastIndex: 0,
-      snapshotIndex: 0,
-      confState: this.#restore.initialConfState ?? { voters: [], learners: [] },
-      leadTransferee: null,
+    const r = this.#raft;
+    const base = {
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      vote: r.vote,
+      leaderId: r.lead,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      firstIndex: r.log.firstIndex(),
+      lastIndex: r.log.lastIndex(),
+      snapshotIndex: r.log.snapshotIndex(),
+      confState: r.conf,
+      leadTransferee: r.leadTransferee,
     };
+    if (r.role !== "leader") return base;
+    const progress: Record<NodeId, ProgressStatus> = {};
+    for (const [id, pr] of r.prs) {
+      progress[id] = {
+        match: pr.match,
+        next: pr.next,
+        state: pr.state,
+        inflight: pr.inflights.count,
+        recentActive: id === r.id || pr.recentActive,
+        ticksSinceHeard: id === r.id ? 0 : pr.ticksSinceHeard,
+      };
+    }
+    return { ...base, progress };
   }
+
+  /** Counters for observers (the simulation's summary); not part of the Raft state. */
+  stats(): { readonly elections: number; readonly snapshotsSent: number; readonly snapshotsInstalled: number } {
+    return { ...this.#raft.stats };
+  }
+
+  #softState(): SoftState {
+    return { role: this.#raft.role, leaderId: this.#raft.lead, term: this.#raft.term };
+  }
+
+  #hardState(): HardState {
+    return { term: this.#raft.term, vote: this.#raft.vote, commit: this.#raft.log.committed };
+  }
+}
+
+function result(reason: ReturnType<Raft["propose"]>): ProposeResult {
+  return reason === undefined ? { ok: true } : { ok: false, reason };
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leaderId === b.leaderId && a.term === b.term;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
