@@ -70,6 +70,11 @@ export interface StorageConnectionListener {
   onDirectMessage?(payload: unknown, fromPeerId: string): void;
   /** The set of remote peers changed. */
   onRemotePeersChanged?(): void;
+  /**
+   * The leader changed (`undefined`: none known). Additive: lets a collection act when this peer
+   * becomes the leader without waiting for its next own command (a remote map flushes pending writes).
+   */
+  onLeaderChanged?(leaderId: string | undefined): void;
   /** Hamok closed: the collection is closed too. */
   onClosed(): void;
 }
@@ -100,6 +105,11 @@ export interface StorageConnection {
   readonly ready: Promise<void>;
   readonly remotePeerIds: ReadonlySet<string>;
   readonly leaderId: string | undefined;
+  /**
+   * Register the collection's listener. Additive: the user-facing class calls it once, in its
+   * constructor; callbacks start after it returns. A second call replaces the listener.
+   */
+  attach(listener: StorageConnectionListener): void;
   /** Detach (the replicated state stays in Hamok). */
   close(): void;
 }

@@ -1,0 +1,60 @@
+/**
+ * Codecs turn user values into the bytes that travel through the log and back. Replicated state
+ * holds only bytes, so two peers agree on state whatever their local codecs are; a codec must
+ * round-trip exactly (`decode(encode(v))` equals `v`).
+ */
+import { HamokError } from "../errors.js";
+
+/** Encodes values of type `T` to bytes and back. */
+export interface HamokCodec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The default codec: `JSON.stringify` as UTF-8 bytes. `null`, `0`, `''` and `false` are values;
+ * `undefined` (and anything JSON cannot encode) is refused with `InvalidArgument`, since
+ * `undefined` means "absent" in every collection.
+ */
+export function createJsonCodec<T>(): HamokCodec<T> {
+  return {
+    encode(value: T): Uint8Array {
+      const json = value === undefined ? undefined : JSON.stringify(value);
+      if (json === undefined) {
+        throw new HamokError("InvalidArgument", "the JSON codec cannot encode undefined or a function");
+      }
+      return textEncoder.encode(json);
+    },
+    decode(bytes: Uint8Array): T {
+      return JSON.parse(textDecoder.decode(bytes)) as T;
+    },
+  };
+}
+
+/**
+ * Raw bytes, copied both ways: the caller may reuse its array after a call, and a decoded array is
+ * the caller's own (mutating it never touches replicated state).
+ */
+export function createBytesCodec(): HamokCodec<Uint8Array> {
+  return {
+    encode: (value) => {
+      if (!(value instanceof Uint8Array)) throw new HamokError("InvalidArgument", "the bytes codec takes a Uint8Array");
+      return value.slice();
+    },
+    decode: (bytes) => bytes.slice(),
+  };
+}
+
+/** A string as UTF-8 bytes (no JSON quoting). */
+export function createStringCodec(): HamokCodec<string> {
+  return {
+    encode: (value) => {
+      if (typeof value !== "string") throw new HamokError("InvalidArgument", "the string codec takes a string");
+      return textEncoder.encode(value);
+    },
+    decode: (bytes) => textDecoder.decode(bytes),
+  };
+}
