@@ -1,3 +1,4 @@
+export { type MembershipPolicyOptions, nextMembershipChange } from "./membership-policy";
 export { RaftNode } from "./raft-node";
 export { createSeededRandom, randomInt } from "./random";
 export { defaultSizeOf } from "./size";

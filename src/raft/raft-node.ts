@@ -186,11 +186,6 @@ export class RaftNode {
     return { ...base, progress };
   }
 
-  /** Counters for observers (the simulation's summary); not part of the Raft state. */
-  stats(): { readonly elections: number; readonly snapshotsSent: number; readonly snapshotsInstalled: number } {
-    return { ...this.#raft.stats };
-  }
-
   #softState(): SoftState {
     return { role: this.#raft.role, leaderId: this.#raft.lead, term: this.#raft.term };
   }

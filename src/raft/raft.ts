@@ -91,8 +91,6 @@ export class Raft {
   #forwardedReads = new Set<string>();
   readonly #senders = new Map<NodeId, SnapshotSender>();
   readonly #receiver = new SnapshotReceiver();
-  /** Counters for observers (simulation summary). */
-  readonly stats = { elections: 0, snapshotsSent: 0, snapshotsInstalled: 0 };
 
   constructor(config: RaftConfig, restore: RaftRestoreState) {
     this.id = config.id;
@@ -192,7 +190,6 @@ export class Raft {
     this.#reset(this.term);
     this.#setLead(this.id);
     this.role = "leader";
-    this.stats.elections++;
     const last = this.log.lastIndex();
     for (const id of this.#members()) this.#addProgress(id, last + 1);
     this.prs.get(this.id)?.maybeUpdate(last);
@@ -476,7 +473,6 @@ export class Raft {
       return;
     }
     if (this.#restore(result.snapshot)) {
-      this.stats.snapshotsInstalled++;
       this.#send({ type: "append-response", to: m.from, index: this.log.lastIndex() });
     } else {
       this.#send({ type: "append-response", to: m.from, index: this.log.committed });
@@ -692,7 +688,7 @@ export class Raft {
       // The follower is alive but the snapshot made no progress: resend from its last ack.
       const sender = this.#senders.get(m.from);
       if (sender) {
-        sender.rewind();
+        sender.rewindIfStalled();
         this.#sendChunks(m.from, sender);
       }
     } else if (pr.match < this.log.lastIndex() || pr.state === "probe") {
@@ -788,7 +784,6 @@ export class Raft {
     pr.becomeSnapshot(snapshot.meta.index);
     const sender = new SnapshotSender(snapshot, this.#chunkBytes);
     this.#senders.set(to, sender);
-    this.stats.snapshotsSent++;
     this.#sendChunks(to, sender);
   }
 

@@ -19,6 +19,8 @@ export class SnapshotSender {
   readonly snapshot: Snapshot;
   readonly #chunkBytes: number;
   #acked = 0;
+  #latestAck = 0;
+  #ackedAtLastCheck = -1;
   #sentUpTo = 0;
 
   constructor(snapshot: Snapshot, chunkBytes: number) {
@@ -30,22 +32,32 @@ export class SnapshotSender {
     return this.snapshot.data.byteLength;
   }
 
-  /** The follower holds `received` contiguous bytes of this snapshot. */
+  /**
+   * The follower holds `received` contiguous bytes of this snapshot. Acks may
+   * arrive late or twice, so a lower value does not rewind at once (that would
+   * multiply traffic); it is remembered for the next `rewind`.
+   */
   ack(received: number): void {
     const r = Math.max(0, Math.min(received, this.total));
-    if (r < this.#acked) {
-      // The follower lost its partial copy (restart) or this ack is stale: go back to what it holds.
-      this.#acked = r;
-      this.#sentUpTo = r;
-    } else {
-      this.#acked = r;
-      if (this.#sentUpTo < r) this.#sentUpTo = r;
-    }
+    this.#latestAck = r;
+    if (r > this.#acked) this.#acked = r;
+    if (this.#sentUpTo < this.#acked) this.#sentUpTo = this.#acked;
   }
 
-  /** Restarts sending from the last acknowledged offset. */
-  rewind(): void {
-    this.#sentUpTo = this.#acked;
+  /**
+   * Called on each heartbeat response (the follower is alive): when no chunk
+   * was acknowledged since the previous call, restart from what the follower
+   * last said it holds. Covers lost chunks, a follower that restarted and lost
+   * its partial copy, and a lost final answer (the last chunk goes again, and
+   * the follower answers that it has the snapshot).
+   */
+  rewindIfStalled(): void {
+    const stalled = this.#acked === this.#ackedAtLastCheck;
+    this.#ackedAtLastCheck = this.#acked;
+    if (!stalled) return;
+    const from = this.#latestAck >= this.total ? Math.max(0, this.total - this.#chunkBytes) : this.#latestAck;
+    this.#acked = from;
+    this.#sentUpTo = from;
   }
 
   /** The next chunks to send, as message bodies (without from/to/term). */
@@ -117,9 +129,11 @@ export class SnapshotReceiver {
       this.#parts = [];
       this.#received = 0;
     }
-    if (offset === this.#received && this.#received + chunk.byteLength <= this.#total) {
-      if (chunk.byteLength > 0) this.#parts.push(chunk);
-      this.#received += chunk.byteLength;
+    // Take the part of the chunk that extends what we hold (chunks may overlap after a resend).
+    const end = offset + chunk.byteLength;
+    if (offset <= this.#received && end > this.#received && end <= this.#total) {
+      this.#parts.push(chunk.subarray(this.#received - offset));
+      this.#received = end;
     }
     if (this.#received === this.#total && (m.snapshotDone === true || offset + chunk.byteLength >= this.#total)) {
       const data = new Uint8Array(this.#total);

@@ -59,26 +59,38 @@ export class MemoryStorage {
   term(index: number): number | undefined {
     if (this.snapshot && index === this.snapshot.meta.index) return this.snapshot.meta.term;
     if (index === 0) return 0;
-    return this.entries.find((e) => e.index === index)?.term;
+    const first = this.entries[0]?.index ?? 0;
+    return this.entries[index - first]?.term;
   }
 }
 
-/** A toy state machine: a hash chain over applied normal entries, so two replicas compare in O(1). */
+/**
+ * A toy state machine: a hash chain over applied normal entries, so two
+ * replicas compare in O(1). With `keepValues` it also keeps the applied values
+ * (scenario tests read them); without, its snapshot stays small and fixed-size.
+ */
 export class HashChainApp {
   applied = 0;
   hash = 0x811c9dc5;
-  /** Application data applied, in order (normal entries only). */
+  /** Application data applied, in order (normal entries only; empty unless `keepValues`). */
   readonly values: unknown[] = [];
+  readonly #keepValues: boolean;
+
+  constructor(keepValues = true) {
+    this.#keepValues = keepValues;
+  }
 
   apply(e: Entry): void {
     this.applied = e.index;
     if (e.type !== "normal") return;
-    this.values.push(e.data);
+    if (this.#keepValues) this.values.push(e.data);
     this.hash = mix(this.hash, `${e.index}:${e.term}:${JSON.stringify(e.data)}`);
   }
 
   snapshotData(): Uint8Array {
-    return new TextEncoder().encode(JSON.stringify({ applied: this.applied, hash: this.hash, values: this.values }));
+    // Padding makes the snapshot span several chunks at the chunk sizes the simulation draws.
+    const body = { applied: this.applied, hash: this.hash, values: this.values, pad: "#".repeat(400) };
+    return new TextEncoder().encode(JSON.stringify(body));
   }
 
   restore(s: Snapshot): void {
