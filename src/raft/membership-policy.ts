@@ -50,7 +50,7 @@ export function nextMembershipChange(status: RaftStatus, opts: MembershipPolicyO
     for (const id of learners) {
       if (opts.onlyFollowers?.has(id)) continue;
       const p = heard(id);
-      if (!p || !p.recentActive) continue;
+      if (!p?.recentActive) continue;
       if (p.match + lag >= status.lastIndex) return { type: "addVoter", nodeId: id };
     }
   }

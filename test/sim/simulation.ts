@@ -362,7 +362,7 @@ class Simulation {
       if (due.length === 0) break;
       for (const m of due) {
         const target = this.#nodes.get(m.to)?.node;
-        if (target && this.#o.trace) this.#o.trace(`${this.#now} ${describe(m)}`);
+        if (target && this.#o.trace) this.#o.trace(`${this.#now} ${describeMessage(m)}`);
         target?.step(m);
       }
     }
@@ -378,21 +378,13 @@ class Simulation {
 
   /** The runtime's Ready cycle: persist, send, apply, advance; a crash may cut it anywhere. */
   #process(n: SimNode): void {
-    let guard = 0;
     while (n.node?.hasReady()) {
-      if (++guard > 1000) {
-        const st = n.node.status();
-        const rd = n.node.ready();
-        throw new Error(
-          JSON.stringify({
-            st,
-            rd: { ...rd, messages: rd.messages.length, entries: rd.entries.length, ce: rd.committedEntries.length },
-          }),
-        );
-      }
       const node = n.node;
       const rd = node.ready();
-      if (n.crashPoint === "before-persist") return this.#crash(n);
+      if (n.crashPoint === "before-persist") {
+        this.#crash(n);
+        return;
+      }
       n.storage.save(rd);
       this.#check.checkPersisted(n.id, n.storage, rd.entries);
       if (rd.softState?.role === "leader") {
@@ -403,9 +395,15 @@ class Simulation {
         }
         this.#check.checkLeader(status);
       }
-      if (n.crashPoint === "after-persist") return this.#crash(n);
+      if (n.crashPoint === "after-persist") {
+        this.#crash(n);
+        return;
+      }
       for (const m of rd.messages) this.#net.send(m, this.#now);
-      if (n.crashPoint === "after-send") return this.#crash(n);
+      if (n.crashPoint === "after-send") {
+        this.#crash(n);
+        return;
+      }
       if (rd.snapshot) {
         n.app.restore(rd.snapshot);
         this.#check.checkSnapshotInstalled(n.id, rd.snapshot, n.app.hash);
@@ -447,7 +445,7 @@ class Simulation {
   }
 }
 
-function describe(m: RaftMessage): string {
+function describeMessage(m: RaftMessage): string {
   const { entries, snapshotChunk, snapshotMeta, ...rest } = m;
   const extra = [
     entries
