@@ -1,3 +1,4 @@
+import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -11,6 +12,39 @@ export default defineConfig({
           exclude: ["test/browser/**", "node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // Pre-bundled up front: otherwise Vite discovers them on the first import and reloads the test page.
+        optimizeDeps: { include: ["eventemitter3", "idb"] },
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          // One page for all files: a persistent (on-disk) profile cannot be shared by parallel sessions.
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            // Debian's Chromium: Playwright's own browser download does not work here.
+            provider: playwright({
+              // On-disk profile: the default (incognito-like) context keeps IndexedDB in memory, not on disk as users have it.
+              persistentContext: true,
+              launchOptions: {
+                executablePath: "/usr/bin/chromium",
+                args: [
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--disable-dev-shm-usage",
+                  "--disable-background-networking",
+                  "--disable-component-update",
+                  "--disable-sync",
+                ],
+              },
+            }),
+            instances: [{ browser: "chromium" }],
+          },
         },
       },
     ],

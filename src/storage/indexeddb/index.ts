@@ -1,0 +1,17 @@
+/** IndexedDB persistence of Hamok: the `RaftLogs` implementation and database housekeeping. */
+export {
+  deleteIndexedDbRaftLogs,
+  listIndexedDbRaftLogs,
+  pruneIndexedDbRaftLogs,
+  type StoredPeerDatabase,
+} from "./admin";
+export { indexedDbRaftLogsName, parseIndexedDbRaftLogsName } from "./database-name";
+export {
+  createIndexedDbRaftLogs,
+  DEFAULT_DURABILITY,
+  type IndexedDbDurability,
+  IndexedDbRaftLogs,
+  type IndexedDbRaftLogsEvents,
+  type IndexedDbRaftLogsOptions,
+} from "./indexeddb-raft-logs";
+export { FORMAT_VERSION, SCHEMA_VERSION } from "./schema";
