@@ -72,9 +72,12 @@ export class RaftNode {
     this.#raft.transferLeader(to);
   }
 
-  /** Starts an election now (bootstraps a single-node cluster without waiting for a timeout). */
+  /**
+   * Starts an election now, as an election timeout would (with PreVote when
+   * enabled); bootstraps a single-node cluster without waiting.
+   */
   campaign(): void {
-    this.#raft.campaign("election");
+    this.#raft.hup();
   }
 
   /**

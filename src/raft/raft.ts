@@ -223,8 +223,13 @@ export class Raft {
     this.#electionElapsed++;
     if (this.promotable() && this.#electionElapsed >= this.#randomizedElectionTimeout) {
       this.#electionElapsed = 0;
-      this.campaign(this.#preVote ? "pre-vote" : "election");
+      this.hup();
     }
+  }
+
+  /** Starts an election as a timeout does: with a PreVote round first when enabled. */
+  hup(): void {
+    this.campaign(this.#preVote ? "pre-vote" : "election");
   }
 
   #tickHeartbeat(): void {
@@ -348,8 +353,11 @@ export class Raft {
         // A stale leader (e.g. isolated, then healed) learns our term and steps down;
         // otherwise with PreVote it could never be deposed by our pre-votes.
         this.#send({ type: "append-response", to: m.from });
-      } else if (m.type === "pre-vote") {
-        this.#send({ type: "pre-vote-response", to: m.from, reject: true });
+      } else if (m.type === "pre-vote" || m.type === "vote") {
+        // Tell a lagging (pre-)candidate our term (§5.1). Ignoring it instead can livelock: a
+        // candidate with the better log but a lower term never catches up with a voter that
+        // keeps raising its own term in elections it cannot win.
+        this.#send({ type: m.type === "vote" ? "vote-response" : "pre-vote-response", to: m.from, reject: true });
       }
       return;
     }

@@ -93,18 +93,20 @@ class Simulation {
     this.#rng = createSeededRandom(o.seed);
     this.#net = new SimNetwork(createSeededRandom(o.seed ^ 0x5bd1e995));
     const r = this.#rng;
-    const both = r() < 0.85;
+    // Mostly the defaults; sometimes one of PreVote and CheckQuorum is off. Never both: then a
+    // removed peer that missed its removal disrupts the cluster forever (thesis §4.2.3).
+    const off = r();
     this.#config = {
       electionTicks: 10,
       heartbeatTicks: 1 + Math.floor(r() * 2),
-      preVote: both || r() < 0.5,
-      checkQuorum: both || r() < 0.5,
+      preVote: off >= 0.1,
+      checkQuorum: off < 0.1 || off >= 0.2,
       maxInflightMessages: 1 + Math.floor(r() * 8),
       maxMessageBytes: 64 + Math.floor(r() * 2000),
       maxUncommittedEntries: 20 + Math.floor(r() * 200),
-      snapshotChunkBytes: 16 + Math.floor(r() * 1024),
+      snapshotChunkBytes: 64 + Math.floor(r() * 1024),
     };
-    this.#compactEvery = 5 + Math.floor(r() * 60);
+    this.#compactEvery = 20 + Math.floor(r() * 60);
     this.#usePolicy = r() < 0.5;
     this.#maxVoters = o.nodes === 3 ? 4 : 6;
     const voters = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
