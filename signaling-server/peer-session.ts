@@ -1,0 +1,147 @@
+import type { SignalingLogger } from "./logger";
+import { measurePayload } from "./payload-size";
+import { type OutboundSignal, parseOutboundSignal, type RefusalCode, type SignalAck } from "./protocol";
+import { RateLimiter } from "./rate-limiter";
+import {
+  membersKey,
+  notifyKey,
+  type PeerSocket,
+  peerKey,
+  type RoomDirectory,
+  type SignalingIo,
+} from "./room-directory";
+
+/** The limits applied to a connected socket's events. */
+export interface SessionLimits {
+  maxSignalBytes: number;
+  signalsPerSecond: number;
+  signalBurst: number;
+}
+
+type Ack = (answer: SignalAck) => void;
+
+/**
+ * Serves one admitted socket: joins its rooms, sends `welcome`, announces it, validates and relays its events,
+ * and announces its departure. Every inbound event goes through one `onAny` handler so that unknown events are
+ * refused like malformed ones, and all of them count against the rate limit.
+ */
+export function startPeerSession(
+  io: SignalingIo,
+  socket: PeerSocket,
+  directory: RoomDirectory,
+  limits: SessionLimits,
+  logger: SignalingLogger,
+): void {
+  const { room, peerId } = socket.data;
+  const fields = { room, peerId, socketId: socket.id };
+  const limiter = new RateLimiter({
+    ratePerSecond: limits.signalsPerSecond,
+    burst: limits.signalBurst,
+    maxRefusalsPerSecond: Math.max(limits.signalBurst, limits.signalsPerSecond),
+  });
+
+  const refuse = (ack: Ack | undefined, code: RefusalCode, message: string) => {
+    if (ack !== undefined) ack({ ok: false, code, message });
+    else socket.emit("refused", { code, message });
+  };
+
+  const relay = async (signal: OutboundSignal): Promise<SignalAck> => {
+    // After `peer-left` went out, a queued signal would make the target talk to a peer that is gone.
+    if (!socket.connected) return { ok: false, code: "unknown-peer", message: "the sender has left" };
+    if (directory.isLocalPeer(room, signal.to)) {
+      io.local.to(peerKey(room, signal.to)).emit("signal", { from: peerId, data: signal.data });
+      return { ok: true };
+    }
+    let known: boolean;
+    try {
+      known = await directory.isPeer(room, signal.to);
+    } catch (error) {
+      // Signaling is best effort: when another instance is slow, deliver anyway rather than block the handshake.
+      logger.warn("membership query failed; relaying without check", { ...fields, error: String(error) });
+      known = true;
+    }
+    if (!known) return { ok: false, code: "unknown-peer", message: `no peer ${signal.to} in room ${room}` };
+    if (!socket.connected) return { ok: false, code: "unknown-peer", message: "the sender has left" };
+    io.to(peerKey(room, signal.to)).emit("signal", { from: peerId, data: signal.data });
+    return { ok: true };
+  };
+
+  // Relays of one socket run one after the other, after the welcome, so that they reach the target in send order
+  // (an offer before its ICE candidates) even when a membership query crosses instances.
+  let queue = announce().catch((error: unknown) => logger.error("welcome failed", { ...fields, error: String(error) }));
+
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    const last = args.at(-1);
+    const ack = typeof last === "function" ? (args.pop() as Ack) : undefined;
+    const decision = limiter.take();
+    if (decision === "disconnect") {
+      logger.warn("disconnecting a flooding socket", fields);
+      socket.emit("refused", { code: "rate-limited", message: "too many events: disconnected" });
+      socket.disconnect(true);
+      return;
+    }
+    if (decision === "refuse") return refuse(ack, "rate-limited", "too many events; slow down");
+    if (event !== "signal") return refuse(ack, "unknown-event", "unknown event");
+    const signal = args.length === 1 ? parseOutboundSignal(args[0]) : undefined;
+    if (signal === undefined) return refuse(ack, "invalid-payload", "signal takes one argument { to, data }");
+    if (signal.to === peerId) return refuse(ack, "invalid-payload", "a peer cannot signal itself");
+    const size = measurePayload(signal.data, limits.maxSignalBytes);
+    if (size.kind === "too-large") {
+      return refuse(ack, "payload-too-large", `signal data exceeds ${limits.maxSignalBytes} bytes`);
+    }
+    if (size.kind === "too-deep") return refuse(ack, "invalid-payload", "signal data is nested too deeply");
+    queue = queue
+      .then(() => relay(signal))
+      .then(
+        (answer) => {
+          if (ack !== undefined) ack(answer);
+          else if (!answer.ok) socket.emit("refused", { code: answer.code, message: answer.message });
+          logger.debug("signal", { ...fields, to: signal.to, ok: answer.ok, bytes: size.bytes });
+        },
+        (error: unknown) => logger.error("relay failed", { ...fields, error: String(error) }),
+      );
+  });
+
+  socket.on("disconnect", (reason) => {
+    // The socket has left its rooms already, so the notice reaches only the others.
+    io.to(notifyKey(room)).emit("peer-left", { peerId });
+    logger.info("peer left", { ...fields, reason });
+  });
+
+  async function announce(): Promise<void> {
+    socket.join([membersKey(room), peerKey(room, peerId)]);
+    directory.advance(room, peerId, socket.id, "joined");
+    let before: Set<string>;
+    try {
+      before = await otherMembers();
+    } catch (error) {
+      // An incomplete welcome could make a peer bootstrap a second cluster beside the real one: drop the connection
+      // instead; the client reconnects with backoff.
+      logger.warn("membership query failed; dropping the connection", { ...fields, error: String(error) });
+      socket.disconnect(true);
+      return;
+    }
+    if (!socket.connected) return;
+    socket.emit("welcome", { peerId, room, peers: [...before] });
+    socket.join(notifyKey(room));
+    socket.to(notifyKey(room)).emit("peer-joined", { peerId });
+    logger.info("peer joined", { ...fields, peers: before.size });
+    // A peer that joined or left while the welcome was on its way may have announced itself to the notify room
+    // before this socket was in it: compare with a second query and send the difference.
+    let after: Set<string>;
+    try {
+      after = await otherMembers();
+    } catch (error) {
+      logger.warn("membership query failed; skipping the welcome check", { ...fields, error: String(error) });
+      return;
+    }
+    if (!socket.connected) return;
+    for (const other of after) if (!before.has(other)) socket.emit("peer-joined", { peerId: other });
+    for (const other of before) if (!after.has(other)) socket.emit("peer-left", { peerId: other });
+  }
+
+  async function otherMembers(): Promise<Set<string>> {
+    const members = await directory.members(room);
+    return new Set(members.map((member) => member.peerId).filter((other) => other !== peerId));
+  }
+}
