@@ -1,0 +1,208 @@
+/**
+ * A transport for tabs (and workers) of one origin in one browser profile: no server, no WebRTC, messages
+ * cross a `BroadcastChannel` as structured clones. Node 20 has `BroadcastChannel` too (between instances and
+ * worker threads of one process).
+ *
+ * Presence: `open()` announces itself (`hello`); every open peer answers (`here`); `open()` resolves after a
+ * short presence round (`presenceMs`) with the peers that answered. Peers send a heartbeat every
+ * `heartbeatMs`; one not heard from for `peerTimeoutMs` is reported `peer-left` (so is one that says `bye`
+ * on close). Any traffic from an unknown peer (a tab that was frozen, or woke from intensive throttling)
+ * reports it `peer-joined` again.
+ *
+ * Guarantees: per-sender FIFO delivery to every other open instance of the room (the BroadcastChannel order),
+ * never to the sender itself; best effort otherwise (a frozen tab receives nothing). `sourceId` is checked
+ * against the sending instance's announced id. Where the Web Locks API exists, the presence round of
+ * `open()` runs under an exclusive lock per room, so two tabs opening at once are serialised: the first
+ * resolves alone (and may bootstrap), the second then finds it. Two instances with the same peer id are
+ * refused: the later `open()` rejects with `PeerIdInUse`.
+ */
+import { EventEmitter } from "eventemitter3";
+import { HamokError } from "../errors.js";
+import type { HamokTransport, TransportEvents } from "./transport.js";
+
+/** The part of the Web Locks API the transport uses (`navigator.locks`). */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** Options of {@link broadcastChannelTransport}. */
+export interface BroadcastChannelTransportOptions {
+  /** The room: instances with the same room on one origin form the cluster. */
+  readonly room: string;
+  /** How long `open()` waits for answers to its `hello`. Default 100 ms. */
+  readonly presenceMs?: number;
+  /** Heartbeat period. Default 1 000 ms. */
+  readonly heartbeatMs?: number;
+  /**
+   * Silence after which a peer is reported `peer-left`. Default 15 000 ms: hidden tabs run timers once a
+   * second, so this must stay well above `heartbeatMs`.
+   */
+  readonly peerTimeoutMs?: number;
+  /** Lock manager serialising `open()`. Default `navigator.locks` where it exists, else none. */
+  readonly locks?: LockManagerLike;
+}
+
+/** Fields the transport reads from a message. Everything else is opaque. */
+type Routed = { readonly sourceId: string; readonly destinationId?: string };
+
+/** What crosses the channel. */
+type Envelope =
+  | { readonly t: "hello" | "here" | "beat" | "bye"; readonly from: string; readonly to?: string }
+  | { readonly t: "msg"; readonly from: string; readonly m: unknown };
+
+function defaultLocks(): LockManagerLike | undefined {
+  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
+  return nav?.locks;
+}
+
+/** A {@link HamokTransport} over a `BroadcastChannel`. */
+export class BroadcastChannelTransport<M extends Routed>
+  extends EventEmitter<TransportEvents<M>>
+  implements HamokTransport<M>
+{
+  private readonly lastHeard = new Map<string, number>();
+  private channel: BroadcastChannel | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private localId = "";
+  private state: "new" | "opening" | "open" | "closed" = "new";
+  private duplicate = false;
+
+  constructor(private readonly options: BroadcastChannelTransportOptions) {
+    super();
+  }
+
+  async open(localPeerId: string): Promise<readonly string[]> {
+    if (this.state !== "new") throw new HamokError("InvalidArgument", "the transport was already opened");
+    if (typeof BroadcastChannel === "undefined") {
+      throw new HamokError("TransportFailure", "BroadcastChannel is not available in this environment");
+    }
+    this.state = "opening";
+    this.localId = localPeerId;
+    const presence = async (): Promise<readonly string[]> => {
+      const channel = new BroadcastChannel(`hamok:${this.options.room}`);
+      this.channel = channel;
+      channel.addEventListener("message", (event) => this.receive((event as MessageEvent).data));
+      this.post({ t: "hello", from: localPeerId });
+      await new Promise((resolve) => setTimeout(resolve, this.options.presenceMs ?? 100));
+      if (this.duplicate) {
+        this.shutdown(false);
+        throw new HamokError("PeerIdInUse", `peer id ${localPeerId} is already open in room ${this.options.room}`);
+      }
+      if (this.state === "closed") throw new HamokError("Closed", "the transport was closed during open()");
+      this.state = "open";
+      const heartbeatMs = this.options.heartbeatMs ?? 1_000;
+      this.heartbeat = setInterval(() => this.tick(), heartbeatMs);
+      return [...this.lastHeard.keys()];
+    };
+    const locks = this.options.locks ?? defaultLocks();
+    return locks === undefined ? presence() : locks.request(`hamok:${this.options.room}:presence`, presence);
+  }
+
+  send(message: M): void {
+    if (this.state !== "open") return;
+    this.post({ t: "msg", from: this.localId, m: message });
+  }
+
+  members(): ReadonlySet<string> {
+    return new Set(this.lastHeard.keys());
+  }
+
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.shutdown(true);
+  }
+
+  private shutdown(sayBye: boolean): void {
+    this.state = "closed";
+    clearInterval(this.heartbeat);
+    if (sayBye) this.post({ t: "bye", from: this.localId });
+    this.channel?.close();
+    this.channel = undefined;
+    this.lastHeard.clear();
+  }
+
+  private post(envelope: Envelope): void {
+    try {
+      this.channel?.postMessage(envelope);
+    } catch (error) {
+      // DataCloneError: the message is not structured-cloneable.
+      this.emit("error", new HamokError("InvalidArgument", "message cannot be cloned", { cause: error }));
+    }
+  }
+
+  private tick(): void {
+    this.post({ t: "beat", from: this.localId });
+    const deadline = Date.now() - (this.options.peerTimeoutMs ?? 15_000);
+    for (const [peerId, heard] of this.lastHeard) if (heard < deadline) this.forget(peerId);
+  }
+
+  private forget(peerId: string): void {
+    if (this.lastHeard.delete(peerId)) this.emit("peer-left", peerId);
+  }
+
+  private heard(peerId: string): void {
+    const known = this.lastHeard.has(peerId);
+    this.lastHeard.set(peerId, Date.now());
+    if (!known && this.state === "open") this.emit("peer-joined", peerId);
+  }
+
+  private receive(data: unknown): void {
+    if (this.state === "closed") return;
+    const envelope = data as Partial<Envelope> | null;
+    const from = envelope?.from;
+    if (typeof from !== "string" || typeof envelope?.t !== "string") {
+      this.emit("error", new HamokError("InvalidMessage", "malformed BroadcastChannel envelope"));
+      return;
+    }
+    if (from === this.localId) {
+      // Another instance uses our id. During open() that instance came first: refuse ours.
+      if (envelope.t === "here" && this.state === "opening") this.duplicate = true;
+      if (envelope.t === "hello" && this.state === "open") this.post({ t: "here", from: this.localId, to: from });
+      return;
+    }
+    switch (envelope.t) {
+      case "hello":
+        this.heard(from);
+        this.post({ t: "here", from: this.localId, to: from });
+        return;
+      case "here":
+        if ("to" in envelope && envelope.to === this.localId) this.heard(from);
+        return;
+      case "beat":
+        this.heard(from);
+        return;
+      case "bye":
+        this.forget(from);
+        return;
+      case "msg":
+        this.deliver(from, (envelope as { m?: unknown }).m);
+        return;
+      default:
+        this.emit("error", new HamokError("InvalidMessage", `unknown BroadcastChannel envelope ${envelope.t}`));
+    }
+  }
+
+  private deliver(from: string, message: unknown): void {
+    if (this.state !== "open") return;
+    const routed = message as Partial<Routed> | null;
+    if (typeof routed !== "object" || routed === null || routed.sourceId !== from) {
+      this.emit("error", new HamokError("InvalidMessage", `message from ${from} with another or no sourceId`));
+      return;
+    }
+    if (routed.destinationId !== undefined && routed.destinationId !== this.localId) return;
+    this.heard(from);
+    this.emit("message", message as M);
+  }
+}
+
+/**
+ * Create a BroadcastChannel transport: the zero-configuration transport for tabs of one origin.
+ *
+ * @example
+ * await hamok.join({ transport: broadcastChannelTransport({ room: "doc-42" }) });
+ */
+export function broadcastChannelTransport<M extends Routed>(
+  options: BroadcastChannelTransportOptions,
+): BroadcastChannelTransport<M> {
+  return new BroadcastChannelTransport<M>(options);
+}

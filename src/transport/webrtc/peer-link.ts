@@ -1,0 +1,164 @@
+/**
+ * One WebRTC connection to one remote peer for one session: a simple-peer instance with an ordered, reliable
+ * data channel, the frame decoder of that channel, and a bounded send queue. Backpressure: frames are written
+ * to simple-peer's writable stream, which sends while the channel's `bufferedAmount` is under 64 KiB and
+ * otherwise waits for `bufferedamountlow`; frames written before the channel opens wait the same way. The
+ * stream's backlog is capped (`maxQueuedBytes`) so a dead peer cannot grow it without bound.
+ */
+import { EventEmitter } from "eventemitter3";
+import type { Instance, Options, SignalData } from "simple-peer";
+import SimplePeer from "simple-peer/simplepeer.min.js";
+import { HamokError } from "../../errors.js";
+import { FrameDecoder, pingFrame, pongFrame } from "../../messages/codec.js";
+
+/** Events of a {@link PeerLink}. */
+export interface PeerLinkEvents {
+  /** A signaling payload to relay to the remote peer. */
+  signal: [data: SignalData];
+  /** The data channel opened. */
+  open: [];
+  /** A decoded message arrived (not yet checked against the channel's peer). */
+  message: [message: unknown];
+  error: [error: HamokError];
+  /** The connection is gone for good (this session). Emitted once. */
+  close: [];
+}
+
+/** Options of a {@link PeerLink}. */
+export interface PeerLinkOptions {
+  readonly remoteId: string;
+  /** Identifies this connection attempt in signaling, so signals of an older attempt are told apart. */
+  readonly session: string;
+  readonly initiator: boolean;
+  readonly iceServers: readonly RTCIceServer[];
+  readonly wrtc: Options["wrtc"];
+  readonly maxMessageBytes: number;
+  readonly maxQueuedBytes: number;
+  /** A link whose channel is not open after this long is abandoned. */
+  readonly connectTimeoutMs: number;
+}
+
+/** A data-channel connection to one peer. */
+export class PeerLink extends EventEmitter<PeerLinkEvents> {
+  readonly remoteId: string;
+  readonly session: string;
+  readonly initiator: boolean;
+  private readonly peer: Instance;
+  private readonly decoder: FrameDecoder;
+  private readonly connectTimer: ReturnType<typeof setTimeout>;
+  private opened = false;
+  private closed = false;
+  /** Pending liveness probes, answered by the next inbound frame of any kind. */
+  private probes: ((alive: boolean) => void)[] = [];
+
+  constructor(private readonly options: PeerLinkOptions) {
+    super();
+    this.remoteId = options.remoteId;
+    this.session = options.session;
+    this.initiator = options.initiator;
+    this.decoder = new FrameDecoder({ maxMessageBytes: options.maxMessageBytes });
+    this.peer = new SimplePeer({
+      initiator: options.initiator,
+      // No STUN by default (simple-peer's own default would contact public servers): LAN candidates only.
+      config: { iceServers: [...options.iceServers] },
+      ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc }),
+    });
+    this.peer.on("signal", (data: SignalData) => this.emit("signal", data));
+    this.peer.on("connect", () => {
+      clearTimeout(this.connectTimer);
+      this.opened = true;
+      this.emit("open");
+    });
+    this.peer.on("data", (data: unknown) => this.receive(data));
+    this.peer.on("error", (error: Error) => {
+      this.emit("error", new HamokError("TransportFailure", `channel to ${this.remoteId}: ${error.message}`));
+    });
+    this.peer.on("close", () => this.finish());
+    this.connectTimer = setTimeout(() => {
+      if (!this.opened) this.destroy();
+    }, options.connectTimeoutMs);
+  }
+
+  /** Whether the data channel is open. */
+  get isOpen(): boolean {
+    return this.opened && !this.closed;
+  }
+
+  /** Feed a signaling payload from the remote peer. */
+  signal(data: SignalData): void {
+    if (this.closed) return;
+    try {
+      this.peer.signal(data);
+    } catch (error) {
+      this.emit("error", new HamokError("InvalidMessage", `bad signal from ${this.remoteId}`, { cause: error }));
+    }
+  }
+
+  /**
+   * Queue the frames of one message, in order. Returns false (and emits `error`) when the link is closed or
+   * its backlog would exceed `maxQueuedBytes`; the message is then dropped whole, never in part.
+   */
+  write(frames: readonly Uint8Array[], byteLength: number): boolean {
+    if (this.closed || this.peer.destroyed) return false;
+    if (this.peer.writableLength + byteLength > this.options.maxQueuedBytes) {
+      this.emit("error", new HamokError("PayloadTooLarge", `send queue to ${this.remoteId} is full; message dropped`));
+      return false;
+    }
+    for (const frame of frames) this.peer.write(frame);
+    return true;
+  }
+
+  /**
+   * Check that the peer still answers on this channel: resolves true when any frame arrives within
+   * `timeoutMs` of a ping (queued data counts too, so a busy channel is not mistaken for a dead one).
+   */
+  probe(timeoutMs: number): Promise<boolean> {
+    if (!this.isOpen) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.probes = this.probes.filter((p) => p !== answer);
+        resolve(false);
+      }, timeoutMs);
+      const answer = (alive: boolean) => {
+        clearTimeout(timer);
+        resolve(alive);
+      };
+      this.probes.push(answer);
+      this.peer.write(pingFrame());
+    });
+  }
+
+  /** Close the connection. Emits `close` once. Idempotent. */
+  destroy(): void {
+    if (!this.peer.destroyed) this.peer.destroy();
+    this.finish();
+  }
+
+  private receive(data: unknown): void {
+    if (!(data instanceof Uint8Array)) {
+      this.emit("error", new HamokError("InvalidMessage", `non-binary frame from ${this.remoteId}`));
+      return;
+    }
+    this.settleProbes(true);
+    const result = this.decoder.receive(data);
+    if (result.kind === "message") this.emit("message", result.message);
+    else if (result.kind === "ping") this.peer.write(pongFrame());
+    else if (result.kind === "error") this.emit("error", result.error);
+  }
+
+  private settleProbes(alive: boolean): void {
+    if (this.probes.length === 0) return;
+    const probes = this.probes;
+    this.probes = [];
+    for (const answer of probes) answer(alive);
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.connectTimer);
+    this.decoder.reset();
+    this.settleProbes(false);
+    this.emit("close");
+  }
+}
