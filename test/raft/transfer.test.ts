@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { Cluster } from "./harness";
+
+const E = 10;
+
+describe("leadership transfer (thesis §3.10)", () => {
+  it("leader hands leadership to an up-to-date voter with timeout-now", () => {
+    const c = new Cluster();
+    c.elect("a");
+    const term = c.node("a").status().term;
+    c.node("a").transferLeader("b");
+    c.deliver();
+    expect(c.node("b").status()).toMatchObject({ role: "leader", term: term + 1 });
+    expect(c.node("a").status().role).toBe("follower");
+    expect(c.sent.some((m) => m.type === "timeout-now" && m.to === "b")).toBe(true);
+  });
+
+  it("target campaigns at once, skipping PreVote, and voters grant despite the leader lease", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.sent.length = 0;
+    c.node("a").transferLeader("c");
+    c.deliver();
+    const votes = c.sent.filter((m) => m.from === "c" && (m.type === "vote" || m.type === "pre-vote"));
+    expect(votes.length).toBeGreaterThan(0);
+    expect(votes.every((m) => m.type === "vote" && m.context === "transfer")).toBe(true);
+    // b heard from a a moment ago, yet it voted for c.
+    expect(c.sent.some((m) => m.type === "vote-response" && m.from === "b" && m.reject === false)).toBe(true);
+    expect(c.leaders()).toEqual(["c"]);
+  });
+
+  it("leader catches the target up before sending timeout-now", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.isolate("c");
+    for (let i = 0; i < 5; i++) c.node("a").propose(`p${i}`, i);
+    c.deliver();
+    c.heal();
+    c.sent.length = 0;
+    c.node("a").transferLeader("c");
+    c.deliver();
+    const timeoutAt = c.sent.findIndex((m) => m.type === "timeout-now");
+    const lastAppend = c.sent.findLastIndex((m) => m.type === "append" && m.to === "c" && m.term === 2);
+    expect(timeoutAt).toBeGreaterThan(lastAppend);
+    expect(c.leaders()).toEqual(["c"]);
+    expect(c.values("c")).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("leader refuses proposals while a transfer is in progress", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.isolate("c");
+    c.node("a").transferLeader("c");
+    expect(c.node("a").status().leadTransferee).toBe("c");
+    expect(c.node("a").propose("p", 1)).toEqual({ ok: false, reason: "transfer-in-progress" });
+    c.node("b").propose("f", 2);
+    c.deliver();
+    expect(c.get("b").rejectedProposals).toEqual([{ id: "f", reason: "transfer-in-progress" }]);
+  });
+
+  it("transfer is abandoned after an election timeout", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.isolate("c");
+    c.node("a").transferLeader("c");
+    c.tick(E);
+    expect(c.node("a").status()).toMatchObject({ role: "leader", leadTransferee: null });
+    expect(c.node("a").propose("p", 1)).toEqual({ ok: true });
+  });
+
+  it("transfer to a learner or an unknown node is ignored", () => {
+    const c = new Cluster({ voters: ["a", "b"], learners: ["l"] });
+    c.elect("a");
+    c.node("a").transferLeader("l");
+    c.node("a").transferLeader("nobody");
+    expect(c.node("a").status().leadTransferee).toBeNull();
+  });
+});
