@@ -2,6 +2,9 @@ import { Inflights } from "./inflights";
 
 export type ProgressState = "probe" | "replicate" | "snapshot";
 
+/** Heartbeat responses without progress after which a replicating follower is probed again. */
+const STALLED_HEARTBEATS = 2;
+
 /**
  * The leader's view of one follower (etcd's tracker.Progress).
  * - probe: the leader does not know where the follower's log matches; it sends
@@ -20,6 +23,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from since the last CheckQuorum round (§6.2 / thesis §9.4 lease). */
   recentActive = true;
+  /** The highest commit index this follower can have learned from what we sent (etcd's sentCommit). */
+  sentCommit = 0;
   ticksSinceHeard = 0;
   readonly inflights: Inflights;
 
@@ -50,7 +55,26 @@ export class Progress {
     this.pendingSnapshot = snapshotIndex;
   }
 
+  /**
+   * Called on each heartbeat response in replicate state while the follower
+   * lags: returns true once `match` has not moved for several heartbeats, i.e.
+   * an append was lost and nothing else will reveal it (no new proposals).
+   */
+  stalledOnHeartbeat(): boolean {
+    if (this.match !== this.#matchAtBeat) {
+      this.#matchAtBeat = this.match;
+      this.#stalledBeats = 0;
+      return false;
+    }
+    return ++this.#stalledBeats >= STALLED_HEARTBEATS;
+  }
+
+  #matchAtBeat = -1;
+  #stalledBeats = 0;
+
   private reset(state: ProgressState): void {
+    this.#stalledBeats = 0;
+    this.#matchAtBeat = -1;
     this.state = state;
     this.probeSent = false;
     this.pendingSnapshot = 0;
@@ -82,7 +106,9 @@ export class Progress {
   maybeDecrTo(rejected: number, matchHint: number): boolean {
     if (this.state === "replicate") {
       if (rejected <= this.match) return false;
-      this.next = this.match + 1;
+      // Usually a gap: an append was lost or overtaken. Probe right after what the follower holds.
+      this.becomeProbe();
+      this.next = Math.max(this.match + 1, Math.min(rejected, matchHint + 1));
       return true;
     }
     if (this.next - 1 !== rejected) return false;

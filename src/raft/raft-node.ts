@@ -107,9 +107,13 @@ export class RaftNode {
       r.readStates.length > 0 ||
       r.rejectedProposals.length > 0 ||
       r.rejectedReads.length > 0 ||
-      !sameSoft(this.#softState(), this.#prevSoft) ||
-      !sameHard(this.#hardState(), this.#prevHard) ||
-      !sameConf(r.conf, this.#prevConf)
+      r.role !== this.#prevSoft.role ||
+      r.lead !== this.#prevSoft.leaderId ||
+      r.term !== this.#prevSoft.term ||
+      r.vote !== this.#prevHard.vote ||
+      r.log.committed !== this.#prevHard.commit ||
+      r.term !== this.#prevHard.term ||
+      r.conf !== this.#prevConf
     );
   }
 
@@ -134,7 +138,7 @@ export class RaftNode {
     if (!sameSoft(soft, this.#prevSoft)) rd.softState = soft;
     if (!sameHard(hard, this.#prevHard)) rd.hardState = hard;
     if (snapshot) rd.snapshot = snapshot;
-    if (!sameConf(r.conf, this.#prevConf)) rd.confState = r.conf;
+    if (r.conf !== this.#prevConf && !sameConf(r.conf, this.#prevConf)) rd.confState = r.conf;
     this.#prevSoft = soft;
     this.#prevHard = hard;
     this.#prevConf = r.conf;

@@ -656,13 +656,9 @@ export class Raft {
     if (m.reject === true) {
       let hint = m.rejectHint ?? 0;
       if ((m.logTerm ?? 0) > 0) hint = this.log.findConflictByTerm(hint, m.logTerm!).index;
-      if (pr.maybeDecrTo(index, hint)) {
-        if (pr.state === "replicate") pr.becomeProbe();
-        this.#maybeSendAppend(m.from, true);
-      }
+      if (pr.maybeDecrTo(index, hint)) this.#maybeSendAppend(m.from, true);
       return;
     }
-    const wasPaused = pr.isPaused();
     const updated = pr.maybeUpdate(index);
     if (pr.state === "snapshot" && (pr.match >= pr.pendingSnapshot || pr.match + 1 >= this.log.firstIndex())) {
       this.#senders.delete(m.from);
@@ -679,12 +675,12 @@ export class Raft {
         if (this.role !== "leader") return;
         // Tell everyone about the new commit index now (followers apply in ~one round trip).
         this.#bcastAppend(true);
-      } else if (wasPaused) {
-        this.#maybeSendAppend(m.from, true);
       }
       while (this.#maybeSendAppend(m.from, false)) {
         // keep the pipeline full
       }
+      // Its ack may reveal committed entries it holds but does not know are committed.
+      this.#maybeSendCommit(m.from, pr);
       if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.#sendTimeoutNow(m.from);
     }
   }
@@ -699,8 +695,18 @@ export class Raft {
         sender.rewindIfStalled();
         this.#sendChunks(m.from, sender);
       }
-    } else if (pr.match < this.log.lastIndex() || pr.state === "probe") {
+    } else if (pr.state === "probe") {
       this.#maybeSendAppend(m.from, true);
+    } else if (pr.match < this.log.lastIndex()) {
+      if (pr.stalledOnHeartbeat()) {
+        // An append was lost: nothing else will tell. Probe again from the follower's match.
+        pr.becomeProbe();
+        this.#maybeSendAppend(m.from, true);
+      } else {
+        while (this.#maybeSendAppend(m.from, false)) {
+          // send what is not yet in flight
+        }
+      }
     }
     if (m.context === undefined || m.context === "") return;
     const acks = this.#readOnly.recvAck(m.from, m.context);
@@ -738,18 +744,45 @@ export class Raft {
     }
   }
 
-  #bcastAppend(sendIfEmpty: boolean): void {
-    for (const id of this.prs.keys()) if (id !== this.id) this.#maybeSendAppend(id, sendIfEmpty);
+  /** Sends new entries to every follower; with `withCommit`, also tells the others the new commit index. */
+  #bcastAppend(withCommit: boolean): void {
+    for (const [id, pr] of this.prs) {
+      if (id === this.id) continue;
+      if (!this.#maybeSendAppend(id, false) && withCommit) this.#maybeSendCommit(id, pr);
+    }
+  }
+
+  /** Sends a commit update when the follower holds committed entries it has not been told are committed. */
+  #maybeSendCommit(to: NodeId, pr: Progress): void {
+    if (pr.sentCommit < Math.min(this.log.committed, pr.match)) this.#sendCommit(to, pr);
+  }
+
+  /**
+   * An empty append anchored at the follower's match (which it surely holds),
+   * so it cannot be rejected even if entries are still in flight (or overtaken):
+   * the follower learns the commit index without waiting for a heartbeat.
+   */
+  #sendCommit(to: NodeId, pr: Progress): void {
+    if (pr.state !== "replicate") {
+      this.#maybeSendAppend(to, true);
+      return;
+    }
+    const logTerm = this.log.term(pr.match);
+    if (logTerm === undefined) return;
+    this.#send({ type: "append", to, index: pr.match, logTerm, entries: [], commit: this.log.committed });
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.log.committed, pr.match));
   }
 
   #bcastHeartbeat(context: string | undefined): void {
     for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
+      // The follower may not hold entries beyond its match: it must not commit what it lacks.
+      const commit = Math.min(pr.match, this.log.committed);
+      pr.sentCommit = Math.max(pr.sentCommit, commit);
       this.#send({
         type: "heartbeat",
         to: id,
-        // The follower may not hold entries beyond its match: it must not commit what it lacks.
-        commit: Math.min(pr.match, this.log.committed),
+        commit,
         ...(context !== undefined ? { context } : {}),
       });
     }
@@ -773,6 +806,7 @@ export class Raft {
     }
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.#send({ type: "append", to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.log.committed, prevIndex + entries.length));
     if (pr.state === "replicate") {
       if (entries.length > 0) {
         const last = entries[entries.length - 1]!.index;

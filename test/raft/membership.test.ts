@@ -161,7 +161,8 @@ describe("learners and membership changes (thesis §4.1, §4.2.1)", () => {
     // Proposals are refused meanwhile: the leader only finishes its removal.
     expect(c.node("a").propose("p", 1)).toEqual({ ok: false, reason: "no-leader" });
     c.heal();
-    c.tick(1);
+    // The lost appends are noticed after a couple of heartbeats without progress and resent.
+    c.tick(4);
     expect(c.node("a").status().role).toBe("follower");
     c.tick(3 * E);
     const leader = c.leaders();

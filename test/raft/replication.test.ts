@@ -149,6 +149,19 @@ describe("log replication (Raft §5.3)", () => {
     for (const id of ["a", "b", "c"]) expect(c.values(id)).toEqual(["v"]);
   });
 
+  it("a replicating follower whose appends were lost is probed again after heartbeats without progress", () => {
+    const c = new Cluster();
+    c.elect("a");
+    expect(c.node("a").status().progress?.c?.state).toBe("replicate");
+    const lost = c.drop((m) => m.type === "append" && m.to === "c");
+    c.node("a").propose("p", 1);
+    c.deliver();
+    expect(c.values("c")).toEqual([]);
+    c.filters.splice(c.filters.indexOf(lost), 1);
+    c.tick(4);
+    expect(c.values("c")).toEqual([1]);
+  });
+
   it("probe state sends one append at a time", () => {
     const c = new Cluster();
     c.isolate("c"); // c stays in probe: its answers never arrive
@@ -219,7 +232,7 @@ describe("log replication (Raft §5.3)", () => {
     expect(c.get("b").rejectedProposals).toEqual([{ id: "f1", reason: "too-many-uncommitted" }]);
     // Once they commit, there is room again.
     c.heal();
-    c.tick(2);
+    c.tick(4);
     expect(c.node("a").propose("p4", 5)).toEqual({ ok: true });
   });
 

@@ -11,7 +11,6 @@ export interface NetworkFaults {
 }
 
 interface InFlight {
-  readonly at: number;
   readonly seq: number;
   readonly message: RaftMessage;
 }
@@ -23,7 +22,9 @@ interface InFlight {
  */
 export class SimNetwork {
   faults: NetworkFaults = { loss: 0, duplicate: 0, minDelay: 1, maxDelay: 1 };
-  #queue: InFlight[] = [];
+  /** Delivery tick -> messages due then. */
+  #queue = new Map<number, InFlight[]>();
+  #size = 0;
   #seq = 0;
   /** Node -> partition group; nodes in different groups cannot talk. Empty: fully connected. */
   #group = new Map<NodeId, number>();
@@ -47,18 +48,26 @@ export class SimNetwork {
 
   #enqueue(m: RaftMessage, now: number): void {
     const { minDelay, maxDelay } = this.faults;
-    const delay = minDelay + Math.floor(this.#random() * (maxDelay - minDelay + 1));
+    const at = now + minDelay + Math.floor(this.#random() * (maxDelay - minDelay + 1));
     // The random sequence number shuffles messages due at the same tick.
-    this.#queue.push({ at: now + delay, seq: this.#random() * 1e9 + this.#seq++, message: m });
+    const item = { seq: this.#random() * 1e9 + this.#seq++, message: m };
+    const bucket = this.#queue.get(at);
+    if (bucket) bucket.push(item);
+    else this.#queue.set(at, [item]);
+    this.#size++;
   }
 
   /** Messages due at or before `now`, in delivery order, minus those a partition blocks. */
   due(now: number): RaftMessage[] {
     const ready: InFlight[] = [];
-    const later: InFlight[] = [];
-    for (const f of this.#queue) (f.at <= now ? ready : later).push(f);
-    this.#queue = later;
-    ready.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    for (const [at, bucket] of this.#queue) {
+      if (at > now) continue;
+      // Earlier ticks first: they were due before.
+      for (const f of bucket) ready.push({ seq: f.seq - at * 1e12, message: f.message });
+      this.#queue.delete(at);
+    }
+    this.#size -= ready.length;
+    ready.sort((a, b) => a.seq - b.seq);
     const out: RaftMessage[] = [];
     for (const f of ready) {
       if (this.connected(f.message.from, f.message.to)) out.push(f.message);
@@ -89,6 +98,6 @@ export class SimNetwork {
   }
 
   pending(): number {
-    return this.#queue.length;
+    return this.#size;
   }
 }
