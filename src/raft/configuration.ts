@@ -78,3 +78,17 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 export function normalizeConf(conf: ConfState): ConfState {
   return { voters: [...conf.voters].sort(), learners: [...conf.learners].sort() };
 }
+
+/**
+ * The log a bootstrapped cluster starts from: the initial configuration as
+ * committed conf entries of term 1, identical on every bootstrapped node, so a
+ * peer that joins later and replays the log from index 1 derives the same
+ * configuration as everyone else.
+ */
+export function bootstrapEntries(conf: ConfState): Entry[] {
+  const changes: ConfChange[] = [
+    ...[...conf.voters].sort().map((nodeId) => ({ type: "addVoter" as const, nodeId })),
+    ...[...conf.learners].sort().map((nodeId) => ({ type: "addLearner" as const, nodeId })),
+  ];
+  return changes.map((data, i) => ({ term: 1, index: i + 1, type: "conf" as const, data }));
+}

@@ -176,11 +176,11 @@ export class RaftNode {
       lastIndex: r.log.lastIndex(),
       snapshotIndex: r.log.snapshotIndex(),
       confState: r.conf,
-      leadTransferee: r.leadTransferee,
+      leadTransferee: r.leader?.transferee ?? null,
     };
-    if (r.role !== "leader") return base;
+    if (!r.leader) return base;
     const progress: Record<NodeId, ProgressStatus> = {};
-    for (const [id, pr] of r.prs) {
+    for (const [id, pr] of r.leader.prs) {
       progress[id] = {
         match: pr.match,
         next: pr.next,
