@@ -1,0 +1,72 @@
+/**
+ * hamok: Raft-replicated collections for browser tabs and Node peers.
+ * The one public entry point; everything public is named here.
+ */
+export {
+  type ApplyContext,
+  type ApplyOutcome,
+  createBytesCodec,
+  createJsonCodec,
+  createStringCodec,
+  type HamokCodec,
+  HamokEmitter,
+  type HamokEmitterEventMap,
+  type HamokEmitterOptions,
+  HamokEmitterSubscriptions,
+  type HamokEmitterSubscriptionsEvents,
+  HamokMap,
+  type HamokMapEvents,
+  type HamokMapOptions,
+  type HamokMapSnapshot,
+  HamokQueue,
+  type HamokQueueEvents,
+  type HamokQueueOptions,
+  HamokRecord,
+  type HamokRecordEvents,
+  type HamokRecordField,
+  type HamokRecordObject,
+  type HamokRecordOptions,
+  type HamokRecordSnapshot,
+  HamokRemoteMap,
+  type HamokRemoteMapEvents,
+  type HamokRemoteMapOptions,
+  type RemoteMap,
+  type StorageCommand,
+  type StorageConnection,
+  type StorageType,
+  type SubmitOptions,
+} from "./collections/index";
+export { HamokError, type HamokErrorCode, isHamokError } from "./errors";
+export {
+  Hamok,
+  type HamokFetchRemotePeersResponse,
+  type HamokJoinParams,
+  type HamokRaftInfo,
+  type HamokStats,
+  type HamokStorage,
+} from "./hamok";
+export {
+  type EndpointStateMessage,
+  HAMOK_PROTOCOL,
+  type HamokMessage,
+  type HamokMessageType,
+  type HelloMessage,
+  type JoinRequestMessage,
+  type PeerAnnouncement,
+  type RaftEnvelope,
+  type StorageDirectEnvelope,
+} from "./messages/hamok-message";
+export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/types";
+export type { HamokConfig, HamokConstructorConfig } from "./runtime/config";
+export type { JoinParams } from "./runtime/discovery";
+export type { HamokEvents, HamokState } from "./runtime/events";
+export { MemoryRaftLogs } from "./storage/memory-raft-logs";
+export type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "./storage/raft-logs";
+export {
+  MemoryHub,
+  type MemoryHubFaults,
+  type MemoryHubOptions,
+  type MemoryHubStats,
+  MemoryHubTransport,
+} from "./transport/memory-hub";
+export type { HamokTransport, TransportEvents } from "./transport/transport";

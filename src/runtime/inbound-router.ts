@@ -1,0 +1,99 @@
+import { HamokError } from "../errors";
+import type { Hamok } from "../hamok";
+import { HAMOK_PROTOCOL, type HamokMessage } from "../messages/hamok-message";
+import { validateHamokMessage } from "../messages/validate";
+import type { Membership } from "./join-leave";
+import type { HamokStorageConnection } from "./storage-connection";
+
+/**
+ * Where every inbound message goes after validation: discovery answers, join
+ * requests, Raft traffic, collection direct messages. Foreign clusters are
+ * refused here, so nothing of another cluster reaches the core.
+ */
+export class InboundRouter {
+  /** Foreign (cluster, peer) pairs already reported, so one stray peer does not flood `error`. */
+  private readonly reportedForeign = new Set<string>();
+
+  constructor(
+    private readonly hamok: Hamok,
+    private readonly membership: Membership,
+    private readonly connections: ReadonlyMap<string, HamokStorageConnection>,
+  ) {}
+
+  /** See `Hamok.accept`. Never throws. */
+  accept(raw: unknown): void {
+    const { hamok } = this;
+    if (hamok.closed) return;
+    try {
+      hamok.counters.received++;
+      const verdict = validateHamokMessage(raw, { maxMessageBytes: hamok.config.maxMessageBytes });
+      if (!verdict.ok) {
+        hamok.counters.dropped++;
+        hamok.reportError(new HamokError(verdict.code, `dropped an inbound message: ${verdict.reason}`));
+        return;
+      }
+      this.route(verdict.message);
+    } catch (error) {
+      hamok.counters.dropped++;
+      hamok.reportError(new HamokError("InvalidMessage", "failed to process an inbound message", { cause: error }));
+    }
+  }
+
+  private route(message: HamokMessage): void {
+    const { hamok, membership } = this;
+    if (message.sourceId === hamok.localPeerId) return;
+    if (message.destinationId !== undefined && message.destinationId !== hamok.localPeerId) return;
+    const ours = membership.clusterId;
+    if (message.clusterId !== undefined && ours !== undefined && message.clusterId !== ours) {
+      hamok.counters.dropped++;
+      const key = `${message.clusterId}/${message.sourceId}`;
+      if (!this.reportedForeign.has(key)) {
+        this.reportedForeign.add(key);
+        hamok.reportError(
+          new HamokError(
+            "ForeignCluster",
+            `peer ${message.sourceId} belongs to cluster ${message.clusterId}, not ${ours}`,
+          ),
+        );
+      }
+      return;
+    }
+    switch (message.type) {
+      case "hello":
+        membership.onAnnouncement(message.sourceId, message.clusterId, message.peer);
+        membership.sendEndpointState(message.sourceId);
+        return;
+      case "endpoint-state":
+        membership.onAnnouncement(message.sourceId, message.clusterId, message.peer);
+        return;
+      case "join-request":
+        membership.onJoinRequest(message.sourceId, message.clusterId, message.onlyFollower);
+        return;
+      case "raft": {
+        const peer = membership.peer;
+        // A stopped peer behaves as a frozen one: it hears nothing.
+        if (peer === undefined || ours === undefined || !peer.driver.running) return;
+        if (message.raft.to !== hamok.localPeerId) return;
+        peer.step(message.raft);
+        return;
+      }
+      case "storage":
+        this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
+        return;
+    }
+  }
+
+  /** Send a collection's direct message to one peer or all. */
+  sendDirect(storageId: string, payload: unknown, destinationId: string | undefined): void {
+    const clusterId = this.membership.clusterId;
+    const base = {
+      protocol: HAMOK_PROTOCOL,
+      type: "storage",
+      sourceId: this.hamok.localPeerId,
+      storageId,
+      payload,
+    } as const;
+    const withCluster = clusterId === undefined ? base : { ...base, clusterId };
+    this.hamok.send(destinationId === undefined ? withCluster : { ...withCluster, destinationId });
+  }
+}
