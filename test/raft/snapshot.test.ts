@@ -90,6 +90,9 @@ describe("snapshots and log compaction (Raft §7)", () => {
     expect(rd.snapshot).toBeUndefined();
     expect(rd.messages).toMatchObject([{ type: "append-response", to: "a", index: commit }]);
     expect(c.node("b").status().lastIndex).toBeGreaterThan(2);
+    // Refused at the first chunk: the rest of an outdated snapshot is never transferred.
+    c.node("b").step({ ...old, snapshotTotal: 300, snapshotDone: false });
+    expect(c.node("b").ready().messages).toMatchObject([{ type: "append-response", to: "a", index: commit }]);
   });
 
   it("a node restarts from its persisted snapshot, entries and hard state", () => {
