@@ -34,6 +34,8 @@ export interface Proposal {
 }
 
 const EMPTY_DATA = new Uint8Array(0);
+/** Reads a follower keeps waiting for an answer to (lost answers would otherwise pile up). */
+const MAX_FORWARDED_READS = 4096;
 
 /**
  * The Raft state machine (model: etcd-io/raft's raft.go): roles, terms,
@@ -343,6 +345,12 @@ export class Raft {
       this.rejectedReads.push({ context, reason: "no-leader" });
     } else {
       this.#forwardedReads.add(context);
+      if (this.#forwardedReads.size > MAX_FORWARDED_READS) {
+        // Answers can be lost: bound the bookkeeping by giving up on the oldest (the caller may retry).
+        const oldest = this.#forwardedReads.values().next().value!;
+        this.#forwardedReads.delete(oldest);
+        this.rejectedReads.push({ context: oldest, reason: "no-leader" });
+      }
       this.send({ type: "read-index", to: this.lead, context });
     }
   }

@@ -113,3 +113,13 @@ describe("ReadIndex (thesis §6.4)", () => {
     expect(c.get("b").rejectedReads).toEqual([{ context: "rb", reason: "no-leader" }]);
   });
 });
+
+describe("ReadIndex bookkeeping", () => {
+  it("a follower gives up on its oldest unanswered forwarded read beyond 4096", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.drop((m) => m.type === "read-index");
+    for (let i = 0; i <= 4096; i++) c.node("b").readIndex(`r${i}`);
+    expect(c.node("b").ready().rejectedReads).toEqual([{ context: "r0", reason: "no-leader" }]);
+  });
+});
