@@ -112,8 +112,10 @@ class Simulation {
       heartbeatTicks: 1 + Math.floor(r() * 2),
       preVote: off >= 0.1,
       checkQuorum: off < 0.1 || off >= 0.2,
-      maxInflightMessages: 1 + Math.floor(r() * 8),
-      maxMessageBytes: 64 + Math.floor(r() * 2000),
+      // Small enough to exercise pipelining limits and batching, large enough that the
+      // cluster's capacity exceeds the offered load (else no backlog ever drains).
+      maxInflightMessages: 2 + Math.floor(r() * 8),
+      maxMessageBytes: 128 + Math.floor(r() * 2000),
       maxUncommittedEntries: 20 + Math.floor(r() * 200),
       snapshotChunkBytes: 64 + Math.floor(r() * 1024),
     };
