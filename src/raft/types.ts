@@ -1,4 +1,3 @@
-// NOTE TO THE HELPER WRITING src/raft: read /tmp/common-brief.md now (rules: no git commands, file ownership, deadline 18:35 UTC, lint/typecheck). The lead removes this line.
 /**
  * Public types of the pure Raft core. The core is a synchronous, deterministic
  * state machine in the style of etcd-io/raft: inputs are `tick()`, `step()`,
