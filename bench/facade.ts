@@ -31,6 +31,16 @@ async function startCluster(): Promise<{ cluster: Cluster; coldStartMs: number }
   return { cluster: { hub, peers }, coldStartMs: performance.now() - started };
 }
 
+/** Measured rounds of 10,000 pipelined sets (each on a new map; the cluster's state keeps growing). */
+const THROUGHPUT_ROUNDS = 5;
+
+function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -103,9 +113,13 @@ async function failoverAfterCrash(): Promise<number> {
 export async function runFacadeBench(): Promise<BenchRow[]> {
   const { cluster, coldStartMs } = await startCluster();
   const { p50, p99 } = await latency(cluster, 2000);
-  // One unmeasured round first, so the JIT has compiled the write path.
+  // One unmeasured round first, so the JIT has compiled the write path; then the median of
+  // several rounds, since one round on a shared 2-core machine mostly measures its neighbours.
   await pipelined(cluster, "warm-up", 10_000);
-  const { rate, cpuMs } = await pipelined(cluster, "throughput", 10_000);
+  const rounds: { rate: number; cpuMs: number }[] = [];
+  for (let i = 0; i < THROUGHPUT_ROUNDS; i++) rounds.push(await pipelined(cluster, `throughput-${i}`, 10_000));
+  const rate = median(rounds.map((round) => round.rate));
+  const cpuMs = median(rounds.map((round) => round.cpuMs));
   await Promise.all(cluster.peers.map((peer) => peer.close()));
   const leave = await failoverAfterLeave();
   const crash = await failoverAfterCrash();
@@ -113,13 +127,13 @@ export async function runFacadeBench(): Promise<BenchRow[]> {
     { name: "set latency from a follower, p50", value: p50, unit: "ms", target: "<= 1 ms", ok: p50 <= 1 },
     { name: "set latency from a follower, p99", value: p99, unit: "ms", target: "(report)", ok: true },
     {
-      name: "pipelined sets from a follower (10,000)",
+      name: "pipelined sets from a follower (10,000), median of 5",
       value: rate,
       unit: "sets/s",
       target: ">= 100,000",
       ok: rate >= 100_000,
     },
-    { name: "  CPU time of those sets, 3 peers", value: cpuMs, unit: "ms", target: "(report)", ok: true },
+    { name: "  CPU time per 10,000 sets, 3 peers (median)", value: cpuMs, unit: "ms", target: "(report)", ok: true },
     {
       name: "cold start: 3 x join() + first write",
       value: coldStartMs,

@@ -49,6 +49,8 @@ export async function createDemoCluster(config: DemoConfig): Promise<DemoCluster
     peerId: identity.peerId,
     raftLogs: storage,
     snapshotThresholdEntries: config.snapshotEvery,
+    // A hidden tab hands leadership to a visible one; pagehide leaves the cluster gracefully (DESIGN §5).
+    pageLifecycle: true,
   });
   const transport = webrtcTransport<HamokMessage>({ url: config.signalUrl, room: config.room });
   const traffic = new TrafficCounters();
@@ -97,16 +99,4 @@ export async function joinCluster(cluster: DemoCluster): Promise<void> {
     cluster.lastError = error instanceof Error ? error.message : String(error);
     throw error;
   }
-}
-
-/**
- * Leave when the page goes away (tab closed, navigation, reload): hand over leadership and leave the
- * configuration if the browser gives the page time for it (DESIGN §5). A reload comes back with the same
- * id and database and joins again.
- */
-export function leaveOnPageHide(cluster: DemoCluster): void {
-  addEventListener("pagehide", (event) => {
-    if (event.persisted || cluster.hamok.closed) return;
-    void cluster.hamok.leave().catch(() => undefined);
-  });
 }

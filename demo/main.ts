@@ -1,6 +1,6 @@
 import "./style.css";
 import { mountBoard } from "./board-view";
-import { createDemoCluster, joinCluster, leaveOnPageHide } from "./cluster";
+import { createDemoCluster, joinCluster } from "./cluster";
 import { readDemoConfig } from "./config";
 import { h } from "./dom";
 import { runLeaderHousekeeping } from "./housekeeping";
@@ -18,7 +18,6 @@ async function main(): Promise<void> {
   mountInspector(inspector, cluster);
   const joined = joinCluster(cluster);
   installTestHook(cluster, joined);
-  leaveOnPageHide(cluster);
   runLeaderHousekeeping(cluster);
   await joined;
 }

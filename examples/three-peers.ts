@@ -36,6 +36,8 @@ const rest = peers.filter((peer) => peer !== leader);
 await Promise.all(rest.map((peer) => peer.waitUntilLeader()));
 console.log(`${at()}  ${leader.localPeerId} left; ${rest.find((p) => p.leader)?.localPeerId} leads now`);
 await writer.set("after", "failover");
+// Reads are local and may lag by a message; sync() is the linearizable read barrier (ReadIndex).
+await Promise.all(rest.map((peer) => maps[peers.indexOf(peer)]!.sync()));
 console.log(
   `${at()}  every peer reads: ${rest.map((p) => `${p.localPeerId}=${maps[peers.indexOf(p)]!.get("after")}`).join(", ")}`,
 );

@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== lint"; npx biome check .
-echo "== unit, scenario and simulation tests"; npx vitest run
+echo "== unit, scenario, simulation and browser tests"; npx vitest run
+echo "== end-to-end: Chromium tabs over WebRTC in a private network namespace"; bash e2e/run.sh

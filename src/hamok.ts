@@ -29,6 +29,8 @@ import {
 import type { HamokEvents, HamokState } from "./runtime/events";
 import { InboundRouter } from "./runtime/inbound-router";
 import { Membership } from "./runtime/join-leave";
+import { transferLeadership } from "./runtime/leadership-transfer";
+import { PageLifecycle, type PageLifecycleOption } from "./runtime/page-lifecycle";
 import type {
   AnyType,
   HamokFetchRemotePeersResponse,
@@ -79,8 +81,16 @@ export class Hamok<
   private readonly membership: Membership;
   private readonly router: InboundRouter;
   private isClosed = false;
+  /** Browser page-lifecycle handling (DESIGN §5), when the `pageLifecycle` option enabled it. */
+  private readonly pageLifecycle: PageLifecycle | undefined;
 
-  constructor(providedConfig: Partial<HamokConstructorConfig<AppData>> = {}) {
+  /**
+   * `pageLifecycle` (default `false`): in a browser, hand leadership to a visible tab when this one turns
+   * hidden or freezes, and leave on `pagehide`; see `src/runtime/page-lifecycle.ts`.
+   */
+  constructor(
+    providedConfig: Partial<HamokConstructorConfig<AppData>> & { readonly pageLifecycle?: PageLifecycleOption } = {},
+  ) {
     super();
     this.config = resolveConfig(providedConfig);
     this.plan = tickPlan(this.config as HamokConfig);
@@ -110,11 +120,17 @@ export class Hamok<
     this.membership = new Membership(this);
     this.router = new InboundRouter(this, this.membership, this.connections);
     this.ready = this.membership.joinedOnce;
+    this.pageLifecycle = PageLifecycle.create(this, providedConfig.pageLifecycle);
   }
 
   /** @internal The cluster configuration changed: tell the collections. */
   peersChanged(): void {
     for (const connection of this.connections.values()) connection.peersChanged();
+  }
+
+  /** @internal The leader changed: tell the collections (a new leader takes over their duties). */
+  leaderChanged(leaderId: string | undefined): void {
+    for (const connection of this.connections.values()) connection.leaderChanged(leaderId);
   }
 
   /** @internal The Raft peer, once this peer joined or bootstrapped a cluster. */
@@ -214,6 +230,15 @@ export class Hamok<
     return this.membership.join(params);
   }
 
+  /**
+   * Hand leadership to `peerId`, or to the most caught-up voter when omitted (Raft thesis §3.10). Resolves once
+   * the new leader is known here. Rejects `NotLeader` (this peer does not lead), `InvalidArgument` (not another
+   * voter), `Timeout` (not moved within `electionTimeoutInMs`).
+   */
+  transferLeadership(peerId?: string): Promise<void> {
+    return transferLeadership(this, peerId);
+  }
+
   /** Leave gracefully: hand over leadership, remove this peer through the log, stop. */
   leave(): Promise<void> {
     return this.membership.leave();
@@ -305,6 +330,7 @@ export class Hamok<
    */
   accept(message: unknown): void {
     this.router.accept(message);
+    this.pageLifecycle?.observe(message);
   }
 
   /** Create a replicated map. Throws `StorageTypeMismatch` if the id is used by another type. */

@@ -57,11 +57,40 @@ export {
   type StorageDirectEnvelope,
 } from "./messages/hamok-message";
 export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/types";
-export type { HamokConfig, HamokConstructorConfig } from "./runtime/config";
+export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/config";
 export type { JoinParams } from "./runtime/discovery";
 export type { HamokEvents, HamokState } from "./runtime/events";
+export {
+  createIndexedDbRaftLogs,
+  DEFAULT_DURABILITY,
+  deleteIndexedDbRaftLogs,
+  FORMAT_VERSION,
+  type IndexedDbDurability,
+  IndexedDbRaftLogs,
+  type IndexedDbRaftLogsEvents,
+  type IndexedDbRaftLogsOptions,
+  indexedDbRaftLogsName,
+  listIndexedDbRaftLogs,
+  parseIndexedDbRaftLogsName,
+  pruneIndexedDbRaftLogs,
+  SCHEMA_VERSION,
+  type StoredPeerDatabase,
+} from "./storage/indexeddb/index";
 export { MemoryRaftLogs } from "./storage/memory-raft-logs";
+export {
+  type AcquirePeerIdOptions,
+  acquirePeerId,
+  type PeerIdentity,
+  peerIdLockName,
+  peerIdStorageKey,
+} from "./storage/peer-identity";
 export type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "./storage/raft-logs";
+export {
+  BroadcastChannelTransport,
+  type BroadcastChannelTransportOptions,
+  broadcastChannelTransport,
+  type LockManagerLike,
+} from "./transport/broadcast-channel";
 export {
   MemoryHub,
   type MemoryHubFaults,
@@ -70,3 +99,10 @@ export {
   MemoryHubTransport,
 } from "./transport/memory-hub";
 export type { HamokTransport, TransportEvents } from "./transport/transport";
+export {
+  type RoomTokenSource,
+  type RoutedMessage,
+  WebRtcTransport,
+  type WebRtcTransportOptions,
+  webrtcTransport,
+} from "./transport/webrtc/index";

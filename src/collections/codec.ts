@@ -15,6 +15,23 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * UTF-8 bytes of a string. Short ASCII strings (most keys and JSON values) are copied by hand
+ * into a small array: `TextEncoder.encode` gives each result its own off-heap buffer, which
+ * costs the garbage collector far more than the copy when a map takes 100,000 writes a second.
+ */
+function utf8(value: string): Uint8Array {
+  const length = value.length;
+  if (length > 64) return textEncoder.encode(value);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x80) return textEncoder.encode(value);
+    out[i] = code;
+  }
+  return out;
+}
+
+/**
  * The default codec: `JSON.stringify` as UTF-8 bytes. `null`, `0`, `''` and `false` are values;
  * `undefined` (and anything JSON cannot encode) is refused with `InvalidArgument`, since
  * `undefined` means "absent" in every collection.
@@ -26,7 +43,7 @@ export function createJsonCodec<T>(): HamokCodec<T> {
       if (json === undefined) {
         throw new HamokError("InvalidArgument", "the JSON codec cannot encode undefined or a function");
       }
-      return textEncoder.encode(json);
+      return utf8(json);
     },
     decode(bytes: Uint8Array): T {
       return JSON.parse(textDecoder.decode(bytes)) as T;
@@ -53,7 +70,7 @@ export function createStringCodec(): HamokCodec<string> {
   return {
     encode: (value) => {
       if (typeof value !== "string") throw new HamokError("InvalidArgument", "the string codec takes a string");
-      return textEncoder.encode(value);
+      return utf8(value);
     },
     decode: (bytes) => textDecoder.decode(bytes),
   };

@@ -59,8 +59,10 @@ export class CollectionLink {
   }
 
   /** Proposes a command with the collection's timeout. Rejects with `Closed` once closed. */
-  async submit(op: string, args?: unknown): Promise<unknown> {
-    this.assertOpen();
+  submit(op: string, args?: unknown): Promise<unknown> {
+    // Not `async`: one promise less per write on the hot path.
+    if (this.isClosed)
+      return Promise.reject(new HamokError("Closed", `storage ${this.connection.storageId} is closed`));
     return this.connection.submit(op, args, this.submitOptions);
   }
 

@@ -169,8 +169,12 @@ export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends Even
 
   /** Sets a value; resolves with the previous value (`undefined` if the key was absent). */
   async set(key: K, value: V): Promise<V | undefined> {
-    const old = await this.setAll([[key, value]]);
-    return old.get(key);
+    // The hot path of a map: one entry, no intermediate lists or maps (same command as `setAll`).
+    this.link.assertOpen();
+    const entry: EncodedEntry = [this.encodeKey(key), this.encodeValue(key, value)];
+    const result = (await this.link.submit("set", { entries: [entry] })) as (Uint8Array | null)[];
+    const previous = result[0];
+    return previous === null || previous === undefined ? undefined : this.decodeValue(key, previous);
   }
 
   /** Sets several values; resolves with the previous values of the keys that had one. */

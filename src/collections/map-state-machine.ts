@@ -22,6 +22,80 @@ export interface MapSnapshot {
 }
 
 /**
+ * The state machine's own export (inside Raft snapshots): every entry packed into one byte array,
+ * `(varint keyLength, key, varint valueLength, value)*` in insertion order. One array instead of
+ * two per entry keeps a snapshot of a large map cheap to take and to encode. `import()` also
+ * accepts the {@link MapSnapshot} form.
+ */
+export interface PackedMapState {
+  readonly packed: Uint8Array;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) length++;
+  return length;
+}
+
+/** Write `bytes` with its varint length at `pos`; returns the position after it. */
+function put(out: Uint8Array, pos: number, bytes: Uint8Array): number {
+  let p = pos;
+  let v = bytes.length;
+  while (v >= 0x80) {
+    out[p++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  out[p++] = v;
+  const length = bytes.length;
+  // Small arrays (the usual keys and values) copy faster by hand than through `set`.
+  if (length > 32) out.set(bytes, p);
+  else for (let i = 0; i < length; i++) out[p + i] = bytes[i] as number;
+  return p + length;
+}
+
+function pack(slots: ReadonlyMap<string, Slot>): Uint8Array {
+  let total = 0;
+  for (const slot of slots.values()) {
+    total += varintLength(slot.key.length) + slot.key.length + varintLength(slot.value.length) + slot.value.length;
+  }
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const slot of slots.values()) {
+    pos = put(out, pos, slot.key);
+    pos = put(out, pos, slot.value);
+  }
+  return out;
+}
+
+/** The entries of a packed state (copies), or `undefined` if it is malformed. */
+function unpack(packed: Uint8Array): EncodedEntry[] | undefined {
+  const entries: EncodedEntry[] = [];
+  let pos = 0;
+  const take = (): Uint8Array | undefined => {
+    let length = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= packed.length || scale > 2 ** 49) return undefined;
+      const byte = packed[pos++]!;
+      length += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+      scale *= 0x80;
+    }
+    if (pos + length > packed.length) return undefined;
+    const bytes = packed.slice(pos, pos + length);
+    pos += length;
+    return bytes;
+  };
+  while (pos < packed.length) {
+    const key = take();
+    const value = key === undefined ? undefined : take();
+    if (key === undefined || value === undefined) return undefined;
+    entries.push([key, value]);
+  }
+  return entries;
+}
+
+/**
  * Operations of the map state machine, with their arguments and results:
  * - `set` `{entries}` → previous value per entry (`null` if absent);
  * - `insert` `{entries}` → existing value per entry (`null` if it was inserted);
@@ -41,11 +115,20 @@ interface Slot {
 
 const NOTHING: ApplyOutcome = { result: null, changes: [] };
 
+/**
+ * The result of a one-entry `set`/`insert` of an absent key, shared: it is the most common write,
+ * and every peer keeps each result until its submitter acknowledges it. Frozen, so sharing is safe.
+ */
+const ONE_ABSENT: readonly null[] = Object.freeze([null]);
+
 function isEntryList(value: unknown): value is EncodedEntry[] {
-  return (
-    Array.isArray(value) &&
-    value.every((entry) => Array.isArray(entry) && entry.length === 2 && isBytes(entry[0]) && isBytes(entry[1]))
-  );
+  if (!Array.isArray(value)) return false;
+  // A loop, not `every`: this runs for every applied write on every peer.
+  for (let i = 0; i < value.length; i++) {
+    const entry: unknown = value[i];
+    if (!Array.isArray(entry) || entry.length !== 2 || !isBytes(entry[0]) || !isBytes(entry[1])) return false;
+  }
+  return true;
 }
 
 function isKeyList(value: unknown): value is Uint8Array[] {
@@ -149,12 +232,13 @@ export class MapStateMachine implements ReplicatedStateMachine {
   }
 
   export(): unknown {
-    const snapshot: MapSnapshot = { entries: [...this.entries()] };
-    return snapshot;
+    const state: PackedMapState = { packed: pack(this.slots) };
+    return state;
   }
 
   import(state: unknown): void {
-    const entries = field(state, "entries");
+    const packed = field(state, "packed");
+    const entries = isBytes(packed) ? unpack(packed) : field(state, "entries");
     this.slots.clear();
     if (!isEntryList(entries)) return;
     for (const [key, value] of entries) this.slots.set(bytesKey(key), { key, value });
@@ -170,23 +254,28 @@ export class MapStateMachine implements ReplicatedStateMachine {
 
   private write(entries: readonly EncodedEntry[], onlyInsert: boolean, index: number): ApplyOutcome {
     const changes: MapChange[] = [];
-    const result = entries.map(([key, value]) => {
+    const result: (Uint8Array | null)[] = new Array(entries.length);
+    // A plain loop: this runs for every applied write on every peer.
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value] = entries[i] as EncodedEntry;
       const id = bytesKey(key);
       const slot = this.slots.get(id);
       if (slot === undefined) {
         this.slots.set(id, { key, value });
         this.touched(id, key, index);
         changes.push({ type: "insert", key, value });
-        return null;
+        result[i] = null;
+      } else if (onlyInsert) {
+        result[i] = slot.value;
+      } else {
+        const previous = slot.value;
+        slot.value = value;
+        this.touched(id, slot.key, index);
+        changes.push({ type: "update", key: slot.key, oldValue: previous, value });
+        result[i] = previous;
       }
-      if (onlyInsert) return slot.value;
-      const previous = slot.value;
-      slot.value = value;
-      this.touched(id, slot.key, index);
-      changes.push({ type: "update", key: slot.key, oldValue: previous, value });
-      return previous;
-    });
-    return { result, changes };
+    }
+    return { result: result.length === 1 && result[0] === null ? ONE_ABSENT : result, changes };
   }
 
   private removeKey(key: Uint8Array, index: number): Slot | undefined {

@@ -7,7 +7,7 @@
  */
 import { bytesKey, isBytes } from "./bytes.js";
 import type { ApplyContext, ApplyOutcome, StorageCommand } from "./contract.js";
-import { type MapSnapshot, MapStateMachine } from "./map-state-machine.js";
+import { MapStateMachine, type PackedMapState } from "./map-state-machine.js";
 
 /** A key whose latest change (at log `index`) is not yet acknowledged as written to the remote store. */
 export interface DirtyKey {
@@ -16,7 +16,7 @@ export interface DirtyKey {
 }
 
 /** The exported state of a remote map. */
-export interface RemoteMapSnapshot extends MapSnapshot {
+export interface RemoteMapSnapshot extends PackedMapState {
   readonly dirty: readonly (readonly [key: Uint8Array, index: number])[];
 }
 
@@ -54,9 +54,9 @@ export class RemoteMapStateMachine extends MapStateMachine {
   }
 
   override export(): unknown {
-    const base = super.export() as MapSnapshot;
+    const base = super.export() as PackedMapState;
     const snapshot: RemoteMapSnapshot = {
-      entries: base.entries,
+      packed: base.packed,
       dirty: [...this.dirtyKeys.values()].map((d) => [d.key, d.index] as const),
     };
     return snapshot;

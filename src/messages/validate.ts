@@ -198,7 +198,8 @@ function checkRaftMessage(value: unknown, sourceId: string, destinationId: unkno
 function checkEntries(value: unknown, proposal: boolean, prevIndex: number, term: number, budget: Budget): void {
   if (!Array.isArray(value)) fail("raft.entries must be a list");
   let previousTerm = 0;
-  value.forEach((raw, position) => {
+  for (let position = 0; position < value.length; position++) {
+    const raw: unknown = value[position];
     if (!isRecord(raw)) fail("raft.entries[] must be an object");
     const entry = raw as Partial<Record<keyof Entry, unknown>>;
     const entryIndex = count(entry.index, "entry.index");
@@ -214,17 +215,17 @@ function checkEntries(value: unknown, proposal: boolean, prevIndex: number, term
     switch (entry.type) {
       case "normal":
         checkPlainData(entry.data, budget, 0);
-        return;
+        break;
       case "noop":
         if (entry.data !== null) fail("noop entry carries data");
-        return;
+        break;
       case "conf":
         checkConfChange(entry.data, budget);
-        return;
+        break;
       default:
         fail("unknown entry type");
     }
-  });
+  }
 }
 
 function checkConfChange(value: unknown, budget: Budget): asserts value is ConfChange {

@@ -1,4 +1,5 @@
 import { HamokError } from "../errors";
+import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../storage/indexeddb/index";
 import { MemoryRaftLogs } from "../storage/memory-raft-logs";
 import type { RaftLogs } from "../storage/raft-logs";
 
@@ -6,6 +7,24 @@ import type { RaftLogs } from "../storage/raft-logs";
  * Hamok's configuration: what the user may pass, its defaults, and how the
  * timing options map onto the tick-based Raft core.
  */
+
+/**
+ * Where Raft state is kept when no `raftLogs` is given: `memory` (the default) or one
+ * IndexedDB database per room and peer id (`hamok/<room>/<peerId>`), which lets a reloaded
+ * tab restart from its own log. Give the peer a stable id (`acquirePeerId`) with IndexedDB,
+ * or every page opens a new database.
+ */
+export type HamokPersistence =
+  | { readonly type: "memory" }
+  | {
+      readonly type: "indexeddb";
+      /** The cluster's name; with the peer id it names the database. */
+      readonly room: string;
+      /** Transaction durability. Default `relaxed` (see `DEFAULT_DURABILITY`). */
+      readonly durability?: IndexedDbDurability;
+      /** The IndexedDB factory. Default `globalThis.indexedDB`. */
+      readonly indexedDB?: IDBFactory;
+    };
 
 /** Options of `new Hamok(config)`. Every field is optional. */
 export interface HamokConstructorConfig<AppData extends Record<string, unknown> = Record<string, unknown>> {
@@ -35,6 +54,11 @@ export interface HamokConstructorConfig<AppData extends Record<string, unknown> 
   logEntriesExpirationTimeInMs: number;
   /** Where Raft hard state, entries and snapshots are persisted (closed by `hamok.close()`). Default: a new `MemoryRaftLogs`. */
   raftLogs: RaftLogs;
+  /**
+   * Selects the built-in storage when `raftLogs` is not given (both together are refused).
+   * Default `{ type: "memory" }`.
+   */
+  persistence: HamokPersistence;
   /** Stop (`stopped` event) once the cluster has no other member left. Default false. */
   autoStopOnNoRemotePeers: boolean;
   /** Free application data, exposed as `hamok.appData`. Default `{}`. */
@@ -67,14 +91,20 @@ export type HamokConfig<AppData extends Record<string, unknown> = Record<string,
 export function resolveConfig<AppData extends Record<string, unknown>>(
   provided: Partial<HamokConstructorConfig<AppData>> = {},
 ): HamokConfig<AppData> {
+  if (provided.raftLogs !== undefined && provided.persistence !== undefined) {
+    throw new HamokError("InvalidArgument", "give either raftLogs or persistence, not both");
+  }
+  const peerId = provided.peerId ?? crypto.randomUUID();
+  const persistence = provided.persistence ?? { type: "memory" };
   const config: HamokConstructorConfig<AppData> = {
-    peerId: provided.peerId ?? crypto.randomUUID(),
+    peerId,
     electionTimeoutInMs: provided.electionTimeoutInMs ?? 3000,
     followerMaxIdleInMs: provided.followerMaxIdleInMs ?? 1000,
     heartbeatInMs: provided.heartbeatInMs ?? 100,
     onlyFollower: provided.onlyFollower ?? false,
     logEntriesExpirationTimeInMs: provided.logEntriesExpirationTimeInMs ?? 0,
-    raftLogs: provided.raftLogs ?? new MemoryRaftLogs(),
+    raftLogs: provided.raftLogs ?? builtInRaftLogs(persistence, peerId),
+    persistence,
     autoStopOnNoRemotePeers: provided.autoStopOnNoRemotePeers ?? false,
     appData: provided.appData ?? ({} as AppData),
     maxVoters: provided.maxVoters ?? 5,
@@ -102,6 +132,19 @@ export function resolveConfig<AppData extends Record<string, unknown>>(
     throw new HamokError("InvalidArgument", "expiration and removal times must be >= 0");
   }
   return Object.freeze(config);
+}
+
+function builtInRaftLogs(persistence: HamokPersistence, peerId: string): RaftLogs {
+  if (persistence.type === "memory") return new MemoryRaftLogs();
+  if (persistence.type !== "indexeddb" || typeof persistence.room !== "string" || persistence.room.length === 0) {
+    throw new HamokError("InvalidArgument", "persistence must be { type: 'memory' } or { type: 'indexeddb', room }");
+  }
+  return createIndexedDbRaftLogs({
+    room: persistence.room,
+    peerId,
+    ...(persistence.durability === undefined ? {} : { durability: persistence.durability }),
+    ...(persistence.indexedDB === undefined ? {} : { indexedDB: persistence.indexedDB }),
+  });
 }
 
 function positive(config: HamokConstructorConfig<Record<string, unknown>>, key: keyof HamokConstructorConfig): void {

@@ -12,13 +12,21 @@ import type { PeerAnnouncement } from "../messages/hamok-message";
  * - only cluster-less joining peers answered: the lowest id among them (and us,
  *   and the joining peers they heard) that may lead bootstraps; the others wait
  *   for its announcement. So two peers that start at once never form two clusters.
+ * - an authoritative transport named a room member we have not heard yet (its
+ *   channel opens later): nobody bootstraps until it is heard or leaves the
+ *   room, since it may already lead a cluster. Such rounds do not count against
+ *   `maxRetry`: the transport says the member is there, only late.
  */
 
 /** The parameters of `join()`. */
 export interface JoinParams {
   /** How long one discovery round waits for answers, in ms. Default 5000. */
   readonly fetchRemotePeerTimeoutInMs?: number;
-  /** Further rounds after the first when nothing decides (-1: unlimited, 0: none). Default 3. */
+  /**
+   * Further rounds after the first when nothing decides (-1: unlimited, 0: none). Default 3.
+   * Rounds spent waiting for a room member that an authoritative transport named but that has
+   * not answered yet do not count: such a peer waits until it is heard or leaves the room.
+   */
   readonly maxRetry?: number;
 }
 
@@ -64,6 +72,8 @@ export class Discovery {
   /** Forget a peer that left the room. */
   forget(peerId: string): void {
     this.heard.delete(peerId);
+    // The room shrank: an unheard member we waited for may be the one that left.
+    this.wake?.();
   }
 
   /** Peers heard so far (answers to `fetchRemotePeers()`). */
@@ -78,13 +88,14 @@ export class Discovery {
     if (!(timeout > 0) || !Number.isInteger(maxRetry) || maxRetry < -1) {
       throw new HamokError("InvalidArgument", "fetchRemotePeerTimeoutInMs must be > 0 and maxRetry an integer >= -1");
     }
-    for (let round = 0; maxRetry === -1 || round <= maxRetry; round++) {
+    for (let round = 0; maxRetry === -1 || round <= maxRetry; ) {
       host.assertOpen();
       const early = this.evaluate(host, false);
       if (early !== undefined) return early;
       host.sendHello();
       const decision = await this.round(host, timeout);
       if (decision !== undefined) return decision;
+      if (this.unheardMembers(host).length === 0) round++;
     }
     host.assertOpen();
     if (this.heard.size === 0 && host.canLead) return { kind: "bootstrap" };
@@ -121,6 +132,8 @@ export class Discovery {
     if (host.authoritative && room.size === 0 && this.heard.size === 0 && host.canLead) return { kind: "bootstrap" };
     const roomHeard = room.size > 0 && [...room].every((peerId) => this.heard.has(peerId));
     if (!final && !roomHeard) return undefined;
+    // An authoritative member not heard yet may lead a cluster already: never bootstrap past it.
+    if (this.unheardMembers(host).length > 0) return undefined;
     // Someone belongs to a cluster whose leader is unknown yet: wait for it rather than split.
     for (const heard of this.heard.values()) if (heard.clusterId !== undefined) return undefined;
     const candidates = this.bootstrapCandidates(host);
@@ -139,6 +152,12 @@ export class Discovery {
       }
     }
     return best && { kind: "join", clusterId: best.clusterId, leaderId: best.leaderId };
+  }
+
+  /** Members an authoritative transport named that have not answered yet. */
+  private unheardMembers(host: DiscoveryHost): string[] {
+    if (!host.authoritative) return [];
+    return [...host.roomMembers()].filter((peerId) => !this.heard.has(peerId));
   }
 
   /** Cluster-less joining peers that may lead: us, those we heard, and the joining peers they heard. */

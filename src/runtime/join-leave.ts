@@ -40,6 +40,8 @@ export class Membership {
   /** The members the leader of our cluster last announced (to confirm our own removal). */
   private leaderMembers: readonly string[] | undefined;
   private leaderlessSince: number | undefined;
+  /** A peer of our cluster that knows a leader announced a configuration without us: we were removed. */
+  private excluded = false;
   private learnerSince: number | undefined;
   private ticks = 0;
   private readonly conditions = new Conditions();
@@ -182,7 +184,10 @@ export class Membership {
     const { hamok } = this;
     (hamok.emit as (event: E, ...rest: HamokEvents[E]) => boolean)(event, ...args);
     if (event === "remote-peer-joined" || event === "remote-peer-left") hamok.peersChanged();
-    if (event === "leader-changed" && args[0] !== undefined) this.leaderlessSince = undefined;
+    if (event === "leader-changed") {
+      if (args[0] !== undefined) this.leaderlessSince = undefined;
+      hamok.leaderChanged(args[0] as string | undefined);
+    }
     // Tell a removed peer at once: a leaving peer waits for exactly this confirmation.
     if (event === "remote-peer-left" && this.peer?.state === "leader") this.sendEndpointState(args[0] as string);
     if (event === "remote-peer-left" && hamok.config.autoStopOnNoRemotePeers && hamok.remotePeerIds.size === 0) {
@@ -268,6 +273,8 @@ export class Membership {
       this.hamok.requests.retry(this.hamok.config.followerMaxIdleInMs);
       this.hamok.barriers.retry(false);
     }
+    // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back.
+    if (peer.leaderId !== undefined && peer.isMember()) this.excluded = false;
     if (this.ticks % 3 === 0) this.sendJoinRequestIfNeeded();
     if (!this.joined) return;
     const now = Date.now();
@@ -295,8 +302,9 @@ export class Membership {
     if (peer === undefined || this.clusterId === undefined || this.leaving) return;
     // A restarted member may have been removed while it was away (its own log cannot know):
     // until it hears a leader it asks too; a leader ignores requests from current members.
+    // A member removed while cut off (or while it was down) only learns it from the others' announcements.
     const unsure = !this.joined && peer.leaderId === undefined;
-    if (peer.isMember() && !unsure) return;
+    if (peer.isMember() && !unsure && !this.excluded) return;
     const target = peer.leaderId ?? this.leaderHint;
     if (target === undefined) {
       this.sendHello(undefined);
@@ -355,7 +363,13 @@ export class Membership {
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
-    if (peer.leaderId !== undefined) this.leaderHint = peer.leaderId;
+    if (peer.leaderId !== undefined) {
+      this.leaderHint = peer.leaderId;
+      // A leader's (or its follower's) configuration without us: ask to be added again (a leader ignores
+      // the request from a current member, so a stale view here costs one message).
+      const self = this.hamok.localPeerId;
+      if (peer.leaderId !== self) this.excluded = !peer.members.includes(self);
+    }
     if (peer.leaderId === sourceId) this.leaderMembers = peer.members;
     this.progress();
   }

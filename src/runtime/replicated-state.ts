@@ -41,12 +41,43 @@ interface SnapshotContent {
   readonly onlyFollowers: readonly string[];
 }
 
+/** The context of one applied request; its request id is built only if someone reads it (hot path). */
+class RequestContext implements ApplyContext {
+  readonly index: number;
+  readonly term: number;
+  readonly sourcePeerId: string;
+
+  constructor(
+    entry: Entry,
+    private readonly payload: RequestPayload,
+    readonly localIsLeader: boolean,
+  ) {
+    this.index = entry.index;
+    this.term = entry.term;
+    this.sourcePeerId = payload.sourcePeerId;
+  }
+
+  get requestId(): string {
+    return requestIdOf(this.payload);
+  }
+}
+
+/** A command that failed deterministically (recorded as its result). */
+class Failure {
+  readonly result: AppliedResult;
+
+  constructor(code: string, message: string) {
+    this.result = { ok: false, code, message };
+  }
+}
+
 /** See the module comment. */
 export class ReplicatedState {
   readonly machines = new Map<string, ReplicatedStateMachine>();
   readonly sessions = new SessionTable();
   /** Peers recorded (through the log) as never to be promoted. */
   readonly onlyFollowers = new Set<string>();
+  private lastOk: { readonly ok: true; readonly value: unknown } | undefined;
 
   constructor(
     private readonly factory: StateMachineFactory,
@@ -84,13 +115,7 @@ export class ReplicatedState {
   }
 
   private applyRequest(payload: RequestPayload, entry: Entry, localIsLeader: boolean): void {
-    const context: ApplyContext = {
-      index: entry.index,
-      term: entry.term,
-      sourcePeerId: payload.sourcePeerId,
-      requestId: requestIdOf(payload),
-      localIsLeader,
-    };
+    const context = new RequestContext(entry, payload, localIsLeader);
     const previous = this.sessions.lookup(payload);
     if (previous !== undefined) {
       // A retried request (Raft thesis §6.3): answer it, never apply it twice.
@@ -98,9 +123,20 @@ export class ReplicatedState {
       this.hooks.onRequestApplied(payload, result, undefined, context);
       return;
     }
-    const { result, outcome } = this.applyCommand(payload.command, context);
+    const outcome = this.applyCommand(payload.command, context);
+    const result = outcome instanceof Failure ? outcome.result : this.okResult(outcome.result);
     this.sessions.record(payload, result);
-    this.hooks.onRequestApplied(payload, result, outcome, context);
+    this.hooks.onRequestApplied(payload, result, outcome instanceof Failure ? undefined : outcome, context);
+  }
+
+  /**
+   * `{ ok: true, value }`, reusing the previous one when a state machine returned the very same
+   * (shared, immutable) value again: results are kept until acknowledged, so this saves an object
+   * per request on every peer for the most common writes.
+   */
+  private okResult(value: unknown): AppliedResult {
+    if (this.lastOk === undefined || this.lastOk.value !== value) this.lastOk = { ok: true, value };
+    return this.lastOk;
   }
 
   /** A peer left the configuration: its sessions and flags go (deterministically, at the conf entry). */
@@ -109,23 +145,19 @@ export class ReplicatedState {
     this.onlyFollowers.delete(peerId);
   }
 
-  private applyCommand(
-    command: StorageCommand,
-    context: ApplyContext,
-  ): { result: AppliedResult; outcome: ApplyOutcome | undefined } {
+  private applyCommand(command: StorageCommand, context: ApplyContext): ApplyOutcome | Failure {
     const existing = this.machines.get(command.storageId);
     if (existing !== undefined && existing.type !== command.storageType) {
       const message = `storage ${command.storageId} is a ${existing.type}, not a ${command.storageType}`;
-      return { result: { ok: false, code: "StorageTypeMismatch", message }, outcome: undefined };
+      return new Failure("StorageTypeMismatch", message);
     }
-    const machine = this.machine(command.storageId, command.storageType);
+    const machine = existing ?? this.machine(command.storageId, command.storageType);
     try {
-      const outcome = machine.apply(command, context);
-      return { result: { ok: true, value: outcome.result }, outcome };
+      return machine.apply(command, context);
     } catch (error) {
       // A state machine that throws does so on every peer (same state, same command): record it as the result.
       const code = error instanceof HamokError ? error.code : "InvalidArgument";
-      return { result: { ok: false, code, message: String(error) }, outcome: undefined };
+      return new Failure(code, String(error));
     }
   }
 

@@ -24,17 +24,19 @@ interface Pending {
   /** When it times out (ms since epoch), and the timeout it was given. */
   readonly deadline: number;
   readonly timeoutInMs: number;
-  /** The latest attempt's proposal id (`""` while queued). */
+  /** The latest attempt's proposal id (`""` before the first). */
   proposalId: string;
-  /** Every proposal id this request travelled in (one per attempt). */
-  readonly proposalIds: string[];
+  /** Earlier attempts' proposal ids (created on the first retry: most requests have one attempt). */
+  earlierProposalIds: string[] | undefined;
+  /** How many attempts were made. */
+  attempts: number;
   lastAttemptAt: number;
   /** Refused for a transient reason; re-proposed when a leader is known. */
   waiting: boolean;
   /** Queued for the next batch. */
   queued: boolean;
   /** Attempts accepted by a core (appended or forwarded) and not refused since: while any, the request may apply. */
-  live: string[];
+  live: number;
 }
 
 /** How a request table reaches the core. */
@@ -100,11 +102,12 @@ export class RequestTable {
         deadline,
         timeoutInMs,
         proposalId: "",
-        proposalIds: [],
+        earlierProposalIds: undefined,
+        attempts: 0,
         lastAttemptAt: 0,
         waiting: false,
         queued: false,
-        live: [],
+        live: 0,
       });
       this.enqueue(seq);
       if (deadline < this.sweepAt) this.armSweep(deadline);
@@ -135,7 +138,7 @@ export class RequestTable {
     if (entry === undefined) return;
     const timeoutInMs = entry.timeoutInMs;
     // Never accepted by any core (or every acceptance was later refused): it cannot apply.
-    if (entry.live.length === 0) {
+    if (entry.live === 0) {
       entry.reject(new HamokError("NotLeader", `no leader accepted request ${seq} within ${timeoutInMs} ms`));
       return;
     }
@@ -185,8 +188,12 @@ export class RequestTable {
     const seqs = new Set<number>();
     for (const entry of batch) {
       seqs.add(entry.payload.seq);
+      if (entry.proposalId !== "") {
+        entry.earlierProposalIds ??= [];
+        entry.earlierProposalIds.push(entry.proposalId);
+      }
       entry.proposalId = proposalId;
-      entry.proposalIds.push(proposalId);
+      entry.attempts++;
     }
     this.byProposal.set(proposalId, seqs);
     let bytes = 32;
@@ -194,12 +201,15 @@ export class RequestTable {
     const payload: RequestPayload | BatchPayload =
       batch.length === 1 ? batch[0]!.payload : { kind: "batch", bytes, requests: batch.map((entry) => entry.payload) };
     const result = this.hooks.propose(proposalId, payload);
-    if (result.ok) for (const entry of batch) entry.live.push(proposalId);
-    else this.refused(proposalId, result.reason);
+    if (result.ok) for (const entry of batch) entry.live++;
+    else this.refused(proposalId, result.reason, false);
   }
 
-  /** The core refused a proposal: its requests wait for a leader, or fail precisely. */
-  refused(proposalId: string, reason: ProposalRejectReason): void {
+  /**
+   * The core refused a proposal: its requests wait for a leader, or fail precisely.
+   * `accepted`: whether it had been accepted (appended or forwarded) before being refused.
+   */
+  refused(proposalId: string, reason: ProposalRejectReason, accepted = true): void {
     const seqs = this.byProposal.get(proposalId);
     if (seqs === undefined) return;
     this.byProposal.delete(proposalId);
@@ -207,9 +217,9 @@ export class RequestTable {
     for (const seq of seqs) {
       const entry = this.pending.get(seq);
       if (entry === undefined) continue;
-      entry.live = entry.live.filter((id) => id !== proposalId);
+      if (accepted) entry.live--;
       // While an earlier attempt may still apply, a refusal of this one proves nothing: retry later.
-      if (code === undefined || entry.live.length > 0) {
+      if (code === undefined || entry.live > 0) {
         // Only the latest attempt's refusal says "not now"; an older one was superseded.
         if (proposalId === entry.proposalId) entry.waiting = true;
         continue;
@@ -237,7 +247,7 @@ export class RequestTable {
     for (const [seq, entry] of this.pending) {
       if (entry.queued) continue;
       // Back off exponentially: a slow cluster must not be buried under its own retries.
-      const stale = staleAfterMs * 2 ** Math.max(0, entry.proposalIds.length - 1);
+      const stale = staleAfterMs * 2 ** Math.max(0, entry.attempts - 1);
       if (entry.waiting || now - entry.lastAttemptAt >= stale) this.enqueue(seq);
     }
   }
@@ -249,6 +259,12 @@ export class RequestTable {
     }
   }
 
+  private forgetProposal(proposalId: string, seq: number): void {
+    const seqs = this.byProposal.get(proposalId);
+    seqs?.delete(seq);
+    if (seqs?.size === 0) this.byProposal.delete(proposalId);
+  }
+
   private settle(seq: number): Pending | undefined {
     const entry = this.pending.get(seq);
     if (entry === undefined) return undefined;
@@ -258,10 +274,9 @@ export class RequestTable {
       this.sweepTimer = undefined;
       this.sweepAt = Number.POSITIVE_INFINITY;
     }
-    for (const proposalId of entry.proposalIds) {
-      const seqs = this.byProposal.get(proposalId);
-      seqs?.delete(seq);
-      if (seqs?.size === 0) this.byProposal.delete(proposalId);
+    this.forgetProposal(entry.proposalId, seq);
+    if (entry.earlierProposalIds !== undefined) {
+      for (const proposalId of entry.earlierProposalIds) this.forgetProposal(proposalId, seq);
     }
     return entry;
   }

@@ -15,19 +15,120 @@ export type AppliedResult =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
+/**
+ * A session's recorded results by seq. Seqs of one session are dense and mostly applied in
+ * order, so they live in an array window `[base + head, base + items.length)` with a moving
+ * head (acknowledging is O(1) amortised, unlike deleting thousands of Map keys per batch);
+ * a seq far ahead of the window (a hostile or very old peer) goes to a small overflow Map.
+ */
+class SeqResults {
+  private base = 0;
+  private head = 0;
+  private items: (AppliedResult | undefined)[] = [];
+  private overflow: Map<number, AppliedResult> | undefined;
+
+  get(seq: number): AppliedResult | undefined {
+    const i = seq - this.base;
+    if (i >= this.head && i < this.items.length) return this.items[i];
+    return this.overflow?.get(seq);
+  }
+
+  set(seq: number, result: AppliedResult): void {
+    if (this.items.length === this.head) {
+      // Empty window: start it here.
+      this.base = seq;
+      this.head = 0;
+      this.items = [];
+    }
+    const i = seq - this.base;
+    if (i >= this.head && i <= this.items.length + MAX_GAP) {
+      while (this.items.length < i) this.items.push(undefined);
+      this.items[i] = result;
+      return;
+    }
+    this.overflow ??= new Map();
+    this.overflow.set(seq, result);
+  }
+
+  /** Forget every seq below `ackBelow`. */
+  dropBelow(ackBelow: number): void {
+    const end = Math.min(ackBelow - this.base, this.items.length);
+    if (end > this.head) {
+      for (let i = this.head; i < end; i++) this.items[i] = undefined;
+      this.head = end;
+      if (this.head === this.items.length) {
+        this.items = [];
+        this.head = 0;
+        this.base = ackBelow;
+      } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.base += this.head;
+        this.head = 0;
+      }
+    }
+    if (this.overflow !== undefined) {
+      for (const seq of this.overflow.keys()) if (seq < ackBelow) this.overflow.delete(seq);
+      if (this.overflow.size === 0) this.overflow = undefined;
+    }
+  }
+
+  /** The exported window and overflow (see {@link SessionsExport}). */
+  export(): [firstSeq: number, window: (ExportedResult | null)[], overflow: [number, ExportedResult][]] {
+    const window: (ExportedResult | null)[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const result = this.items[i];
+      window.push(result === undefined ? null : exportResult(result));
+    }
+    const overflow = [...(this.overflow ?? [])]
+      .sort((a, b) => a[0] - b[0])
+      .map(([seq, result]): [number, ExportedResult] => [seq, exportResult(result)]);
+    return [this.base + this.head, window, overflow];
+  }
+}
+
+/** How far ahead of its window a seq may land and still be kept in the array. */
+const MAX_GAP = 4096;
+
 interface Session {
   readonly peerId: string;
   ackBelow: number;
-  readonly results: Map<number, AppliedResult>;
+  readonly results: SeqResults;
 }
 
-/** Exported form, inside snapshots. */
-export type SessionsExport = readonly (readonly [
-  session: string,
-  peerId: string,
-  ackBelow: number,
-  results: readonly (readonly [seq: number, result: AppliedResult])[],
-])[];
+/** A recorded result in a snapshot: `[value]` if it succeeded, `[code, message]` if not (short to encode). */
+export type ExportedResult = readonly [value: unknown] | readonly [code: string, message: string];
+
+/**
+ * Exported form, inside snapshots: per session, the results of the dense seq window from
+ * `firstSeq` (`null` for a hole) and the far-ahead ones as `[seq, result]` pairs. The older form
+ * `[session, peerId, ackBelow, [seq, AppliedResult][]]` is still read.
+ */
+export type SessionsExport = readonly (
+  | readonly [
+      session: string,
+      peerId: string,
+      ackBelow: number,
+      firstSeq: number,
+      window: readonly (ExportedResult | null)[],
+      overflow: readonly (readonly [seq: number, result: ExportedResult])[],
+    ]
+  | readonly [
+      session: string,
+      peerId: string,
+      ackBelow: number,
+      results: readonly (readonly [seq: number, result: AppliedResult])[],
+    ]
+)[];
+
+function exportResult(result: AppliedResult): ExportedResult {
+  return result.ok ? [result.value] : [result.code, result.message];
+}
+
+function importResult(exported: ExportedResult): AppliedResult {
+  return exported.length === 1
+    ? { ok: true, value: exported[0] }
+    : { ok: false, code: exported[0] as string, message: exported[1] as string };
+}
 
 /** The dedup table. */
 export class SessionTable {
@@ -45,22 +146,15 @@ export class SessionTable {
   record(payload: RequestPayload, result: AppliedResult): void {
     let session = this.sessions.get(payload.session);
     if (session === undefined) {
-      session = { peerId: payload.sourcePeerId, ackBelow: 0, results: new Map() };
+      session = { peerId: payload.sourcePeerId, ackBelow: 0, results: new SeqResults() };
       this.sessions.set(payload.session, session);
     }
-    session.results.set(payload.seq, result);
     if (payload.ackBelow > session.ackBelow) {
-      const from = session.ackBelow;
       session.ackBelow = payload.ackBelow;
-      // Walk whichever is shorter: the newly acknowledged range or the records.
-      if (session.ackBelow - from < session.results.size) {
-        for (let seq = from; seq < session.ackBelow; seq++) session.results.delete(seq);
-      } else {
-        for (const seq of session.results.keys()) {
-          if (seq < session.ackBelow) session.results.delete(seq);
-        }
-      }
+      session.results.dropBelow(payload.ackBelow);
     }
+    // Below ackBelow its submitter has the answer: a retry of it cannot reach it any more.
+    if (payload.seq >= session.ackBelow) session.results.set(payload.seq, result);
   }
 
   /** Forget every session of a peer that left the configuration. */
@@ -76,13 +170,27 @@ export class SessionTable {
   }
 
   export(): SessionsExport {
-    return [...this.sessions].map(([id, s]) => [id, s.peerId, s.ackBelow, [...s.results]] as const);
+    return [...this.sessions].map(([id, s]) => [id, s.peerId, s.ackBelow, ...s.results.export()] as const);
   }
 
   import(data: SessionsExport): void {
     this.sessions.clear();
-    for (const [id, peerId, ackBelow, results] of data) {
-      this.sessions.set(id, { peerId, ackBelow, results: new Map(results) });
+    for (const session of data) {
+      const [id, peerId, ackBelow] = session;
+      const results = new SeqResults();
+      const keep = (seq: number, result: AppliedResult) => {
+        if (seq >= ackBelow) results.set(seq, result);
+      };
+      if (session.length === 4) {
+        for (const [seq, result] of session[3]) keep(seq, result);
+      } else {
+        const [, , , firstSeq, window, overflow] = session;
+        window.forEach((result, i) => {
+          if (result !== null) keep(firstSeq + i, importResult(result));
+        });
+        for (const [seq, result] of overflow) keep(seq, importResult(result));
+      }
+      this.sessions.set(id, { peerId, ackBelow, results });
     }
   }
 }

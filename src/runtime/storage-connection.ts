@@ -107,6 +107,11 @@ export class HamokStorageConnection implements StorageConnection {
     this.listener?.onRemotePeersChanged?.();
   }
 
+  /** @internal The leader changed (`undefined`: none known). */
+  leaderChanged(leaderId: string | undefined): void {
+    if (!this.closed) this.listener?.onLeaderChanged?.(leaderId);
+  }
+
   /** @internal Hamok closed. */
   hamokClosed(): void {
     if (this.closed) return;

@@ -179,6 +179,28 @@ async function main(): Promise<void> {
     };
   });
 
+  result.vanish = await step("vanish", async () => {
+    // A peer that vanishes (a closed tab): its channel is already closing when signaling says it left. Chromium
+    // can sit in `closing` for seconds before simple-peer reports the close (crbug 882743), so the channel is
+    // put into `closing` here by hand and the room leave is handed to the transport in the same turn, exactly
+    // as its signaling client would: the peer must be reported left at once, not after a 2 s ping probe.
+    const victim = await startPeer("v2", "vanish");
+    const gone = await startPeer("x1", "vanish");
+    await waitFor("the channel v2-x1", () => victim.transport.members().has("x1"));
+    type Internals = {
+      links: Map<string, { isOpen: boolean; peer: { _channel: RTCDataChannel } }>;
+      onRoomLeave(peerId: string): void;
+    };
+    const internals = victim.transport as unknown as Internals;
+    await waitFor("an open link", () => internals.links.get("x1")?.isOpen === true);
+    internals.links.get("x1")!.peer._channel.close();
+    internals.onRoomLeave("x1");
+    const leftAtOnce = [...victim.left];
+    await gone.transport.close();
+    await victim.transport.close();
+    return { leftAtOnce };
+  });
+
   result.secret = await step("secret", async () => {
     const s1 = await startPeer("s1", "secret", { secret: "correct horse" });
     const s2 = await startPeer("s2", "secret", { secret: "correct horse" });

@@ -65,6 +65,10 @@ describe("WebRTC mesh transport (Node peers in a network namespace)", () => {
     expect(stepResult("hostile").silentPeerLeft).toEqual(["a-rogue"]);
   });
 
+  it("reports a peer that left the room while its channel is already closing as peer-left at once, unprobed", () => {
+    expect(stepResult("vanish")).toEqual({ leftAtOnce: ["x1"] });
+  });
+
   it("drops a message whose sourceId is not the peer of its channel", () => {
     expect(stepResult("hostile").received).not.toContain("spoofed");
   });

@@ -48,6 +48,8 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   private readonly connectTimer: ReturnType<typeof setTimeout>;
   private opened = false;
   private closed = false;
+  /** ICE reported the remote unreachable (`disconnected`, `failed`, `closed`) since it last connected. */
+  private iceLost = false;
   /** Pending liveness probes, answered by the next inbound frame of any kind. */
   private probes: ((alive: boolean) => void)[] = [];
 
@@ -74,6 +76,11 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       this.emit("error", new HamokError("TransportFailure", `channel to ${this.remoteId}: ${error.message}`));
     });
     this.peer.on("close", () => this.finish());
+    this.peer.on("iceStateChange", (state: RTCIceConnectionState) => {
+      this.iceLost = state === "disconnected" || state === "failed" || state === "closed";
+      // A probe is only asked of a peer signaling called gone: losing ICE too is answer enough.
+      if (this.iceLost) this.settleProbes(false);
+    });
     this.connectTimer = setTimeout(() => {
       if (!this.opened) this.destroy();
     }, options.connectTimeoutMs);
@@ -82,6 +89,18 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   /** Whether the data channel is open. */
   get isOpen(): boolean {
     return this.opened && !this.closed;
+  }
+
+  /**
+   * Whether the channel can still carry data: open, its RTCDataChannel not `closing`/`closed` and ICE not
+   * lost. Chromium can sit in `closing` for seconds (crbug 882743) and simple-peer only reports that as a
+   * close after 5 to 10 s, so `isOpen` alone says too little about a peer that just vanished.
+   */
+  get isLive(): boolean {
+    if (!this.isOpen || this.iceLost) return false;
+    // simple-peer keeps its RTCDataChannel in `_channel`; it exposes no readyState of its own.
+    const channel = (this.peer as unknown as { _channel?: { readyState?: string } | null })._channel;
+    return channel?.readyState === "open";
   }
 
   /** Feed a signaling payload from the remote peer. */

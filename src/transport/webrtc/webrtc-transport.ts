@@ -9,7 +9,8 @@
  * yet wait for it. A peer stops being a member only when it is out of the room *and* its channel is gone: a
  * live channel outlasts a signaling outage (a restarting server announces everyone as gone), so a member
  * announced as gone must answer a ping on its channel within 2 s or be dropped (a killed peer's signaling
- * socket closes at once, while a dead data channel takes far longer to notice). A dropped channel of a member
+ * socket closes at once, while a dead data channel takes far longer to notice); one whose channel is already
+ * closing or whose ICE is lost is dropped at once, without the probe. A dropped channel of a member
  * still in the room is re-dialled with backoff and does not make it leave: an unreachable member is Raft's
  * business.
  *
@@ -271,7 +272,10 @@ export class WebRtcTransport<M extends RoutedMessage>
     this.dialTimers.delete(peerId);
     this.dialAttempts.delete(peerId);
     const link = this.links.get(peerId);
-    if (link?.isOpen === true) {
+    // A channel that is already closing (or whose ICE is lost) cannot answer: the peer is gone now, not after
+    // a probe. This matters: of two voters, the one left behind steps down after an election timeout without
+    // quorum (CheckQuorum), and only a leader can remove the vanished peer from the configuration.
+    if (link?.isLive === true) {
       // Leaving the signaling room is not proof of death: a restarting server announces everyone as gone.
       // Ask the channel: a killed peer does not answer, a live one keeps its channel.
       void link.probe(PROBE_TIMEOUT_MS).then((alive) => {
