@@ -8,30 +8,21 @@
  * run in a persistent (on-disk) browser profile: the default incognito context keeps IndexedDB in memory,
  * which would leave persistence out of the numbers. Needs root (for the namespace) and /usr/bin/chromium.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "@playwright/test";
 import config from "../e2e/playwright.config";
-import { DEMO_ORIGIN, NAMESPACE_ADDRESS, startE2eServers } from "../e2e/servers";
+import { DEMO_ORIGIN, startE2eServers } from "../e2e/servers";
 import { demoUrl } from "../e2e/tabs";
+import { type BenchRow, runInNamespace } from "./namespace-bench";
 
 const LATENCY_WRITES = 300;
 const THROUGHPUT_WRITES = 5_000;
 const THROUGHPUT_CONCURRENCY = 200;
 const CATCH_UP_ENTRIES = 10_000;
 
-interface Row {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-}
-
-function insideNamespace(): boolean {
-  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === NAMESPACE_ADDRESS));
-}
+type Row = BenchRow;
 
 async function openTab(context: BrowserContext, room: string): Promise<Page> {
   const page = await context.newPage();
@@ -169,35 +160,9 @@ async function run(): Promise<Row[]> {
   return rows;
 }
 
-function print(rows: readonly Row[]): void {
-  console.log("hamok browser cluster: 3 Chromium tabs, WebRTC data channels, IndexedDB (relaxed durability)\n");
-  const width = Math.max(...rows.map((row) => row.name.length));
-  console.log(`${"measurement".padEnd(width)} | ${"value".padStart(10)} | unit`);
-  console.log(`${"-".repeat(width)}-|-${"-".repeat(10)}-|------`);
-  for (const row of rows) {
-    const value = row.value >= 100 ? Math.round(row.value).toLocaleString("en-US") : row.value.toFixed(2);
-    console.log(`${row.name.padEnd(width)} | ${value.padStart(10)} | ${row.unit}`);
-  }
-}
-
-if (insideNamespace()) {
-  run().then(
-    (rows) => {
-      print(rows);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-} else {
-  // WebRTC needs the namespace's veth interface: run this same file again inside one.
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  const self = fileURLToPath(import.meta.url);
-  const result = spawnSync("scripts/netns.sh", ["npx", "tsx", self, ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  process.exit(result.status ?? 1);
-}
+runInNamespace(
+  import.meta.url,
+  "hamok browser cluster: 3 Chromium tabs, WebRTC data channels, IndexedDB (relaxed durability)",
+  run,
+  600_000,
+);

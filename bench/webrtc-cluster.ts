@@ -11,17 +11,15 @@
  * namespace of `scripts/netns.sh`; no packet leaves this machine. The three peers share one event loop (and
  * the machine's 2 cores), so the numbers include the CPU time of all three.
  */
-import { spawnSync } from "node:child_process";
-import { networkInterfaces } from "node:os";
-import { fileURLToPath } from "node:url";
 import wrtc from "@roamhq/wrtc";
 import { createSignalingServer } from "../signaling-server/server";
 import { Hamok } from "../src/hamok";
 import type { HamokMessage } from "../src/messages/hamok-message";
 import { type WebRtcTransport, webrtcTransport } from "../src/transport/webrtc/index";
+import { type BenchRow, NAMESPACE_ADDRESS, runInNamespace } from "./namespace-bench";
 
 /** The namespace's veth address (see `scripts/netns.sh`): the signaling server binds it. */
-const HOST = "10.77.0.1";
+const HOST = NAMESPACE_ADDRESS;
 const LATENCY_WARM_UP = 200;
 const LATENCY_WRITES = 2_000;
 const THROUGHPUT_WRITES = 10_000;
@@ -31,11 +29,7 @@ const PING_ROUNDS = 2_000;
 /** The whole run is bounded: a stuck step ends the benchmark with an error instead of hanging it. */
 const RUN_TIMEOUT_MS = 180_000;
 
-interface Row {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-}
+type Row = BenchRow;
 
 interface Cluster {
   readonly peers: readonly Hamok[];
@@ -47,10 +41,6 @@ interface Ping {
   readonly sourceId: string;
   readonly destinationId: string;
   readonly seq: number;
-}
-
-function insideNamespace(): boolean {
-  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === HOST));
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -176,44 +166,10 @@ async function run(): Promise<Row[]> {
   }
 }
 
-function print(rows: readonly Row[]): void {
-  console.log("hamok WebRTC cluster benchmark: 3 Node peers in one process, @roamhq/wrtc data channels,");
-  console.log("signaling server in a private network namespace, default Hamok options");
-  console.log(`command: npx tsx bench/webrtc-cluster.ts\n`);
-  const width = Math.max(...rows.map((row) => row.name.length));
-  console.log(`${"measurement".padEnd(width)} | ${"value".padStart(12)} | unit`);
-  console.log(`${"-".repeat(width)}-|-${"-".repeat(12)}-|-------`);
-  for (const row of rows) {
-    const value = row.value >= 1000 ? Math.round(row.value).toLocaleString("en-US") : row.value.toFixed(3);
-    console.log(`${row.name.padEnd(width)} | ${value.padStart(12)} | ${row.unit}`);
-  }
-}
-
-if (insideNamespace()) {
-  const watchdog = setTimeout(() => {
-    console.error(`webrtc-cluster: no result after ${RUN_TIMEOUT_MS} ms`);
-    process.exit(1);
-  }, RUN_TIMEOUT_MS);
-  run().then(
-    (rows) => {
-      clearTimeout(watchdog);
-      print(rows);
-      // wrtc keeps native threads alive after the peer connections close: exit explicitly.
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-} else {
-  // WebRTC needs the namespace's veth interface: run this same file again inside one.
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  const self = fileURLToPath(import.meta.url);
-  const result = spawnSync("scripts/netns.sh", ["npx", "tsx", self, ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: "inherit",
-    timeout: RUN_TIMEOUT_MS + 30_000,
-  });
-  process.exit(result.status ?? 1);
-}
+runInNamespace(
+  import.meta.url,
+  "hamok WebRTC cluster benchmark: 3 Node peers in one process, @roamhq/wrtc data channels,\n" +
+    "signaling server in a private network namespace, default Hamok options\ncommand: npx tsx bench/webrtc-cluster.ts",
+  run,
+  RUN_TIMEOUT_MS,
+);

@@ -50,4 +50,41 @@ describe("Hamok over IndexedDbRaftLogs", () => {
     await reopened[0]!.set("after", 1);
     await eventually(() => reopened.every((map) => map.get("after") === 1), 5000, "a write after reopening");
   });
+  it.each([
+    ["closes", false],
+    ["leaves the cluster, then closes", true],
+  ])(
+    "a follower that %s restarts from its own database, is re-added and receives only the entries it missed",
+    async (_, leaves) => {
+      const factory = new IDBFactory();
+      const hub = new MemoryHub({ cloneMessages: true });
+      const peers = ["p1", "p2", "p3"].map((id, i) => startPeer(factory, id, i + 1));
+      await Promise.all(peers.map(({ hamok }) => hamok.join({ transport: hub.transport() })));
+      const maps = peers.map(({ hamok }) => hamok.createMap<string, number>({ mapId: "m" }));
+      const leader = peers.findIndex(({ hamok }) => hamok.leader);
+      const follower = peers.findIndex(({ hamok }) => !hamok.leader);
+      for (let i = 0; i < 20; i++) await maps[leader]!.set(`k${i}`, i);
+      await eventually(() => maps[follower]!.size === 20, 5000, "replication to the follower");
+      const before = Object.fromEntries(maps[follower]!.entries());
+      const peerId = peers[follower]!.hamok.localPeerId;
+      if (leaves) await peers[follower]!.hamok.leave();
+      await peers[follower]!.hamok.close();
+      await eventually(() => !peers[leader]!.hamok.raft.voters.includes(peerId), 5000, "the leader removing it");
+      running = running.filter((hamok) => hamok !== peers[follower]!.hamok);
+
+      for (let i = 20; i < 30; i++) await maps[leader]!.set(`k${i}`, i);
+      const reloaded = startPeer(factory, peerId, 99);
+      const stored = await reloaded.logs.load();
+      expect(stored.entries.length).toBeGreaterThan(20);
+      const lastStored = stored.entries.at(-1)!.index;
+      const map = reloaded.hamok.createMap<string, number>({ mapId: "m" });
+      await reloaded.hamok.join({ transport: hub.transport() });
+      await eventually(() => map.size === 30, 5000, "catching up");
+      await eventually(() => peers[leader]!.hamok.raft.voters.includes(peerId), 5000, "re-added as a voter");
+      expect(Object.fromEntries([...map.entries()].filter(([key]) => key in before))).toEqual(before);
+      // No snapshot was needed: the leader appended after what the reloaded peer already had.
+      expect(reloaded.logs.stats().snapshotIndex).toBe(0);
+      expect(reloaded.logs.stats().lastIndex).toBeGreaterThan(lastStored);
+    },
+  );
 });
