@@ -7,12 +7,12 @@ import {
   type HamokRecord,
   type HamokTransport,
 } from "../src/index";
+import { claimPeerId } from "../src/storage/claim-peer-id";
 import { createIndexedDbRaftLogs, type IndexedDbRaftLogs } from "../src/storage/indexeddb/index";
 import type { PeerIdentity } from "../src/storage/peer-identity";
 import { webrtcTransport } from "../src/transport/webrtc/index";
 import type { DemoConfig } from "./config";
 import { type Activity, type BoardSettings, COLLECTION_IDS, type PresenceEvents, type Task } from "./model";
-import { claimTabPeerId } from "./peer-id";
 import { TrafficCounters } from "./traffic";
 
 /** Where this tab stands in the cluster, as the inspector shows it. */
@@ -23,7 +23,7 @@ export interface DemoCluster {
   readonly config: DemoConfig;
   readonly hamok: Hamok;
   readonly identity: PeerIdentity;
-  /** True when this new tab took over the database of a closed one (see `claimTabPeerId`). */
+  /** True when this new tab took over the database of a closed one (see `claimPeerId`). */
   readonly adoptedPeerId: boolean;
   readonly storage: IndexedDbRaftLogs;
   readonly transport: HamokTransport<HamokMessage>;
@@ -43,7 +43,7 @@ export interface DemoCluster {
  * joining, so that they show the persisted state as soon as the log is restored). Call {@link joinCluster} next.
  */
 export async function createDemoCluster(config: DemoConfig): Promise<DemoCluster> {
-  const { identity, adopted } = await claimTabPeerId(config.room);
+  const { identity, adopted } = await claimPeerId({ room: config.room });
   const storage = createIndexedDbRaftLogs({ room: config.room, peerId: identity.peerId });
   const hamok = new Hamok({
     peerId: identity.peerId,

@@ -60,6 +60,7 @@ export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/
 export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/config";
 export type { JoinParams } from "./runtime/discovery";
 export type { HamokEvents, HamokState } from "./runtime/events";
+export { type ClaimedPeerId, claimPeerId } from "./storage/claim-peer-id";
 export {
   createIndexedDbRaftLogs,
   DEFAULT_DURABILITY,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { claimPeerId } from "../../src/storage/claim-peer-id";
 import { createIndexedDbRaftLogs, listIndexedDbRaftLogs, pruneIndexedDbRaftLogs } from "../../src/storage/indexeddb";
 import { acquirePeerId, type PeerIdentity, peerIdLockName, peerIdStorageKey } from "../../src/storage/peer-identity";
 import { cleanUp, uniqueRoom } from "./helpers";
@@ -101,6 +102,48 @@ describe("acquirePeerId with Web Locks", () => {
       expect(left).toEqual(["member", live.peerId].sort());
     } finally {
       await cleanUp(room, ids);
+    }
+  });
+});
+
+describe("claimPeerId", () => {
+  async function persistedPeer(room: string, peerId: string, term: number): Promise<void> {
+    const logs = createIndexedDbRaftLogs({ room, peerId });
+    await logs.save({ hardState: { term, vote: null, commit: 0 }, meta: { clusterId: "c1" } });
+    await logs.close();
+  }
+
+  it("a new tab adopts the database with the newest Raft state among peers whose tabs are gone", async () => {
+    const room = uniqueRoom("adopt");
+    await persistedPeer(room, "older", 2);
+    await persistedPeer(room, "newer", 5);
+    try {
+      const claimed = await claimPeerId({ room, storage: new TabStorage() });
+      held.push(claimed.identity);
+      expect(claimed).toMatchObject({ adopted: true, identity: { peerId: "newer", reused: true } });
+    } finally {
+      await cleanUp(room, ["older", "newer"]);
+    }
+  });
+
+  it("never adopts the database of a live tab, and a reloaded tab keeps its own id", async () => {
+    const room = uniqueRoom("live");
+    await persistedPeer(room, "alive", 7);
+    const liveTab = new TabStorage();
+    liveTab.setItem(peerIdStorageKey(room), "alive");
+    try {
+      const live = await acquire({ room, storage: liveTab });
+      expect(live.peerId).toBe("alive");
+      const fresh = await claimPeerId({ room, storage: new TabStorage() });
+      held.push(fresh.identity);
+      expect(fresh.adopted).toBe(false);
+      expect(fresh.identity.peerId).not.toBe("alive");
+      live.release(); // the tab reloads: its old page lets go of the lock
+      const reloaded = await claimPeerId({ room, storage: liveTab });
+      held.push(reloaded.identity);
+      expect(reloaded).toMatchObject({ adopted: false, identity: { peerId: "alive", reused: true } });
+    } finally {
+      await cleanUp(room, ["alive"]);
     }
   });
 });
