@@ -3,10 +3,12 @@
  *
  *   npm run sim -- --seeds 2000 --ticks 5000          # seeds 1..2000, 3 and 5 nodes alternating
  *   npm run sim -- --seed 42 --ticks 5000 --nodes 5    # replay one run
+ *   npm run sim -- --seeds 100 --storage indexeddb      # stable storage on IndexedDB (fake-indexeddb)
  *
  * Prints a summary table; exits 1 when any run violated a Raft property, and
  * prints the command that replays each failing run.
  */
+import { runSimulationOnIndexedDb } from "../test/sim/indexeddb-storage";
 import { runSimulation, type SimResult } from "../test/sim/simulation";
 
 function arg(name: string): number | undefined {
@@ -17,6 +19,15 @@ function arg(name: string): number | undefined {
   return v;
 }
 
+function storageArg(): "memory" | "indexeddb" {
+  const i = process.argv.indexOf("--storage");
+  if (i < 0) return "memory";
+  const v = process.argv[i + 1];
+  if (v !== "memory" && v !== "indexeddb") throw new Error("--storage is memory or indexeddb");
+  return v;
+}
+
+const storage = storageArg();
 const ticks = arg("ticks") ?? 3000;
 const single = arg("seed");
 const nodesArg = arg("nodes");
@@ -24,10 +35,18 @@ const seeds =
   single !== undefined ? [single] : Array.from({ length: arg("seeds") ?? 100 }, (_, i) => (arg("from") ?? 1) + i);
 
 const results: SimResult[] = [];
+let restarts = 0;
 const started = performance.now();
 for (const seed of seeds) {
   const nodes = nodesArg ?? (seed % 2 === 0 ? 5 : 3);
-  const r = runSimulation({ seed, ticks, nodes });
+  let r: SimResult;
+  if (storage === "indexeddb") {
+    const idb = await runSimulationOnIndexedDb({ seed, ticks, nodes });
+    restarts += idb.restarts;
+    r = idb;
+  } else {
+    r = runSimulation({ seed, ticks, nodes });
+  }
   results.push(r);
   if (r.violations.length > 0) {
     console.log(`seed ${seed} (${nodes} nodes): ${r.violations.length} violation(s)`);
@@ -40,6 +59,7 @@ const seconds = (performance.now() - started) / 1000;
 const sum = (f: (r: SimResult) => number) => results.reduce((a, r) => a + f(r), 0);
 const failed = results.filter((r) => r.violations.length > 0);
 const rows: [string, string | number][] = [
+  ["storage", storage],
   ["seeds", results.length],
   ["ticks per seed", ticks],
   ["total ticks", results.length * ticks],
@@ -48,6 +68,7 @@ const rows: [string, string | number][] = [
   ["snapshots (taken + installed)", sum((r) => r.snapshots)],
   ["conf changes", sum((r) => r.confChanges)],
   ["crashes", sum((r) => r.crashes)],
+  ...(storage === "indexeddb" ? [["restarts loaded from IndexedDB", restarts] as [string, number]] : []),
   ["violations", sum((r) => r.violations.length)],
   ["failing seeds", failed.length === 0 ? "none" : failed.map((r) => r.seed).join(", ")],
   ["seconds", seconds.toFixed(1)],

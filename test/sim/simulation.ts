@@ -1,19 +1,12 @@
 import { nextMembershipChange } from "../../src/raft/membership-policy";
 import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
-import type {
-  ConfChange,
-  ConfState,
-  NodeId,
-  RaftConfig,
-  RaftMessage,
-  RaftStatus,
-  Random,
-  SoftState,
-} from "../../src/raft/types";
+import type { ConfChange, ConfState, NodeId, RaftConfig, RaftStatus, Random, SoftState } from "../../src/raft/types";
 import { HashChainApp, MemoryStorage } from "../raft/harness";
 import { SafetyChecker } from "./checker";
 import { SimNetwork } from "./network";
+import { type SimStorage, saveBatch } from "./sim-storage";
+import { describeMessage, hash, shuffle } from "./sim-util";
 
 export interface SimOptions {
   readonly seed: number;
@@ -38,6 +31,18 @@ export interface SimResult {
   readonly violations: readonly string[];
   /** The command that replays this run. */
   readonly replay: string;
+}
+
+/**
+ * {@link runSimulation} with a second storage: between steps the run awaits
+ * `storage.settle()`, so no message is delivered before the save of the Ready
+ * that produced it resolved (Raft §5, Figure 2), and no crashed node restarts
+ * before its reload finished.
+ */
+export async function runSimulationWithStorage(opts: SimOptions, storage: SimStorage): Promise<SimResult> {
+  const sim = new Simulation(opts, storage);
+  for (const _ of sim.steps()) await storage.settle();
+  return sim.result();
 }
 
 type CrashPoint = "before-persist" | "after-persist" | "after-send";
@@ -77,6 +82,7 @@ export function runSimulation(opts: SimOptions): SimResult {
 
 class Simulation {
   readonly #o: SimOptions;
+  readonly #storage: SimStorage | undefined;
   readonly #rng: Random;
   readonly #net: SimNetwork;
   readonly #check = new SafetyChecker();
@@ -99,8 +105,9 @@ class Simulation {
   #probe: { id: string; at: number } | null = null;
   #liveAt = 0;
 
-  constructor(o: SimOptions) {
+  constructor(o: SimOptions, storage?: SimStorage) {
     this.#o = o;
+    this.#storage = storage;
     this.#rng = createSeededRandom(o.seed);
     this.#net = new SimNetwork(createSeededRandom(o.seed ^ 0x5bd1e995));
     const r = this.#rng;
@@ -145,6 +152,7 @@ class Simulation {
   }
 
   #start(n: SimNode): void {
+    this.#storage?.restore(n.id, n.storage);
     n.app = new HashChainApp(false);
     if (n.storage.snapshot) n.app.restore(n.storage.snapshot);
     const seed = (this.#o.seed * 31 + hash(n.id) + this.#now * 7) >>> 0;
@@ -157,17 +165,31 @@ class Simulation {
   }
 
   run(): SimResult {
+    for (const _ of this.steps()) {
+      // The in-memory storage is synchronous: nothing to wait for between steps.
+    }
+    return this.result();
+  }
+
+  /** The run, yielding wherever an asynchronous storage must settle before going on. */
+  *steps(): Generator<void> {
     const { ticks } = this.#o;
     let epochEnd = 0;
     while (this.#now < ticks) {
+      // A node that crashed in the previous tick may restart in this one.
+      yield;
       if (this.#now >= epochEnd) epochEnd = this.#now + 400 + Math.floor(this.#rng() * 600);
       const healAt = Math.min(epochEnd, ticks) - HEAL_TICKS;
       if (this.#now === healAt || (this.#now === 0 && healAt <= 0)) this.#heal();
       if (this.#now < this.#healUntil) this.#healedTick();
       else this.#faultyTick();
-      this.#advanceTime();
+      yield* this.#advanceTime();
       if (this.#now === this.#healUntil) this.#endOfHeal();
     }
+  }
+
+  result(): SimResult {
+    const { ticks } = this.#o;
     return {
       seed: this.#o.seed,
       ticks,
@@ -293,6 +315,7 @@ class Simulation {
     n.node = null;
     n.crashPoint = null;
     this.#crashes++;
+    this.#storage?.crash(n.id);
   }
 
   #workload(): void {
@@ -314,6 +337,7 @@ class Simulation {
       if (n.app.applied - (n.storage.snapshot?.meta.index ?? 0) >= this.#compactEvery && r() < 0.2) {
         const snapshot = n.node!.compact(n.app.applied, n.app.snapshotData());
         n.storage.compact(snapshot);
+        this.#storage?.save(n.id, { snapshot, compactTo: snapshot.meta.index });
         this.#snapshots++;
       }
     }
@@ -370,10 +394,12 @@ class Simulation {
 
   // ------------------------------------------------------------ time and delivery
 
-  #advanceTime(): void {
+  *#advanceTime(): Generator<void> {
     this.#check.now = this.#now;
     for (let round = 0; round < 20; round++) {
       this.#processAll();
+      // The saves of the Readys just processed resolve before any of their messages is delivered.
+      yield;
       const due = this.#net.due(this.#now);
       if (due.length === 0) break;
       for (const m of due) {
@@ -401,6 +427,7 @@ class Simulation {
         return;
       }
       n.storage.save(rd);
+      this.#storage?.save(n.id, saveBatch(rd));
       this.#check.checkPersisted(n.id, n.storage, rd.entries);
       if (rd.softState) n.soft = rd.softState;
       if (rd.softState?.role === "leader") {
@@ -459,31 +486,4 @@ class Simulation {
     }
     return best;
   }
-}
-
-function describeMessage(m: RaftMessage): string {
-  const { entries, snapshotChunk, snapshotMeta, ...rest } = m;
-  const extra = [
-    entries
-      ? `entries=${entries.length > 0 ? `${entries[0]!.index}..${entries[entries.length - 1]!.index}` : "[]"}`
-      : "",
-    snapshotMeta ? `snap=${snapshotMeta.index}/${snapshotMeta.term}` : "",
-    snapshotChunk ? `chunk=${snapshotChunk.byteLength}` : "",
-  ].join(" ");
-  return `${JSON.stringify(rest)} ${extra}`;
-}
-
-function shuffle<T>(xs: readonly T[], r: Random): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-function hash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
-  return h >>> 0;
 }
