@@ -93,6 +93,11 @@ export {
   type LockManagerLike,
 } from "./transport/broadcast-channel";
 export {
+  type SameBrowserFirstOptions,
+  SameBrowserFirstTransport,
+  sameBrowserFirstTransport,
+} from "./transport/combined-transport";
+export {
   MemoryHub,
   type MemoryHubFaults,
   type MemoryHubOptions,
@@ -107,3 +112,4 @@ export {
   type WebRtcTransportOptions,
   webrtcTransport,
 } from "./transport/webrtc/index";
+export { DEFAULT_BROWSER_ROOM } from "./transport/zero-config";

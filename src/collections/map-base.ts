@@ -171,8 +171,8 @@ export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends Even
   async set(key: K, value: V): Promise<V | undefined> {
     // The hot path of a map: one entry, no intermediate lists or maps (same command as `setAll`).
     this.link.assertOpen();
-    const entry: EncodedEntry = [this.encodeKey(key), this.encodeValue(key, value)];
-    const result = (await this.link.submit("set", { entries: [entry] })) as (Uint8Array | null)[];
+    const args = { key: this.encodeKey(key), value: this.encodeValue(key, value) };
+    const result = (await this.link.submit("set", args)) as (Uint8Array | null)[];
     const previous = result[0];
     return previous === null || previous === undefined ? undefined : this.decodeValue(key, previous);
   }

@@ -99,6 +99,8 @@ function unpack(packed: Uint8Array): EncodedEntry[] | undefined {
  * Operations of the map state machine, with their arguments and results:
  * - `set` `{entries}` → previous value per entry (`null` if absent);
  * - `insert` `{entries}` → existing value per entry (`null` if it was inserted);
+ * - `set`/`insert` `{key, value}`: the same for one entry (a list of one as result); the log keeps two
+ *   objects less per write than with `{entries: [[key, value]]}`, and receivers validate less;
  * - `delete` `{keys}` → removed value per key (`null` if absent);
  * - `updateIf` `{key, value, oldValue}` → whether the current bytes equalled `oldValue` and were replaced;
  * - `removeIf` `{key, oldValue}` → whether the current bytes equalled `oldValue` and were removed;
@@ -143,6 +145,11 @@ function field(args: unknown, name: string): unknown {
 export class MapStateMachine implements ReplicatedStateMachine {
   readonly type: "map" | "record" | "remote-map";
   private readonly slots = new Map<string, Slot>();
+  /**
+   * The last export, kept until the next command or import: a snapshot serialises every storage,
+   * and most of them have not changed since the previous one, so they are not packed again.
+   */
+  private exported: PackedMapState | undefined;
 
   constructor(type: "map" | "record" | "remote-map" = "map") {
     this.type = type;
@@ -175,10 +182,18 @@ export class MapStateMachine implements ReplicatedStateMachine {
   }
 
   apply(command: StorageCommand, context: ApplyContext): ApplyOutcome {
+    // Every change goes through here or `import()`: dropping the cached export on each keeps it exact.
+    this.exported = undefined;
     const args = command.args;
     switch (command.op as MapOp) {
       case "set":
       case "insert": {
+        const key = field(args, "key");
+        if (key !== undefined) {
+          const value = field(args, "value");
+          if (!isBytes(key) || !isBytes(value)) return NOTHING;
+          return this.write([[key, value]], command.op === "insert", context.index);
+        }
         const entries = field(args, "entries");
         if (!isEntryList(entries)) return NOTHING;
         return this.write(entries, command.op === "insert", context.index);
@@ -232,11 +247,12 @@ export class MapStateMachine implements ReplicatedStateMachine {
   }
 
   export(): unknown {
-    const state: PackedMapState = { packed: pack(this.slots) };
-    return state;
+    this.exported ??= { packed: pack(this.slots) };
+    return this.exported;
   }
 
   import(state: unknown): void {
+    this.exported = undefined;
     const packed = field(state, "packed");
     const entries = isBytes(packed) ? unpack(packed) : field(state, "entries");
     this.slots.clear();

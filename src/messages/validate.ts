@@ -273,7 +273,8 @@ function checkPlainData(value: unknown, budget: Budget, depth: number): void {
     charge(budget, 4);
     return;
   }
-  if (value instanceof Uint8Array || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+  // Most common shapes first: bytes, arrays and plain objects (every request is made of them).
+  if (value instanceof Uint8Array) {
     charge(budget, value.byteLength);
     return;
   }
@@ -285,12 +286,16 @@ function checkPlainData(value: unknown, budget: Budget, depth: number): void {
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
+    // `for...in`, not `Object.keys`: no key array per object. With `Object.prototype` (or no
+    // prototype) there is nothing inherited to enumerate, so it visits exactly the own keys.
+    for (const key in record) {
       charge(budget, key.length + 3);
       checkPlainData(record[key], budget, depth + 1);
     }
+    return;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    charge(budget, value.byteLength);
     return;
   }
   if (value instanceof Date) {

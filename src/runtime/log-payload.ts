@@ -26,7 +26,10 @@ export interface MemberPayload {
   readonly onlyFollower: boolean;
 }
 
-/** Requests submitted in the same turn travel as one entry: one append, one save, one commit for all. */
+/**
+ * An earlier form of {@link RequestBatchPayload} (one object per request); still applied if a log
+ * holds it.
+ */
 export interface BatchPayload {
   readonly kind: "batch";
   /** Estimated size in bytes, so a leader batching entries need not walk thousands of requests again. */
@@ -34,8 +37,60 @@ export interface BatchPayload {
   readonly requests: readonly RequestPayload[];
 }
 
+/**
+ * Requests one session submitted in the same turn travel as one entry: one append, one save, one
+ * commit for all. Column by column (request `i` is `seqs[i]`, `ackBelows[i]`, `commands[i]`) and
+ * the session's identity once: no object per request in the log, and less for every receiver to
+ * validate and for the garbage collector to trace while thousands of requests are in flight.
+ */
+export interface RequestBatchPayload {
+  readonly kind: "requests";
+  /** Estimated size in bytes, so a leader batching entries need not walk thousands of requests again. */
+  readonly bytes: number;
+  readonly sourcePeerId: string;
+  readonly session: string;
+  readonly seqs: readonly number[];
+  readonly ackBelows: readonly number[];
+  readonly commands: readonly StorageCommand[];
+}
+
 /** Any normal entry's data. */
-export type LogPayload = RequestPayload | BatchPayload | MemberPayload;
+export type LogPayload = RequestPayload | RequestBatchPayload | BatchPayload | MemberPayload;
+
+/** Request `i` of a columnar batch, as one payload (built when applied, then dropped). */
+export function requestAt(batch: RequestBatchPayload, i: number): RequestPayload {
+  return {
+    kind: "request",
+    sourcePeerId: batch.sourcePeerId,
+    session: batch.session,
+    seq: batch.seqs[i] as number,
+    ackBelow: batch.ackBelows[i] as number,
+    command: batch.commands[i] as StorageCommand,
+  };
+}
+
+function isCommand(value: unknown): value is StorageCommand {
+  if (typeof value !== "object" || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return typeof c.storageId === "string" && typeof c.storageType === "string" && typeof c.op === "string";
+}
+
+function isSafeIntegerList(value: unknown, length: number): value is number[] {
+  if (!Array.isArray(value) || value.length !== length) return false;
+  for (let i = 0; i < length; i++) if (!Number.isSafeInteger(value[i])) return false;
+  return true;
+}
+
+function asRequestBatch(p: Record<string, unknown>): RequestBatchPayload | undefined {
+  const commands = p.commands;
+  if (!Array.isArray(commands) || typeof p.sourcePeerId !== "string" || typeof p.session !== "string") return undefined;
+  if (!Number.isSafeInteger(p.bytes)) return undefined;
+  const length = commands.length;
+  if (!isSafeIntegerList(p.seqs, length) || !isSafeIntegerList(p.ackBelows, length)) return undefined;
+  // A loop, not `every`: every peer runs this for every applied batch.
+  for (let i = 0; i < length; i++) if (!isCommand(commands[i])) return undefined;
+  return p as unknown as RequestBatchPayload;
+}
 
 /** The request id of a payload, as given to `ApplyContext.requestId`. */
 export function requestIdOf(payload: RequestPayload): string {
@@ -51,6 +106,7 @@ export function asLogPayload(data: unknown): LogPayload | undefined {
       ? (p as unknown as MemberPayload)
       : undefined;
   }
+  if (p.kind === "requests") return asRequestBatch(p);
   if (p.kind === "batch") {
     const requests = p.requests;
     return Number.isSafeInteger(p.bytes) &&
@@ -60,23 +116,19 @@ export function asLogPayload(data: unknown): LogPayload | undefined {
       : undefined;
   }
   if (p.kind !== "request") return undefined;
-  const c = p.command as Record<string, unknown> | undefined;
   const valid =
     typeof p.sourcePeerId === "string" &&
     typeof p.session === "string" &&
     Number.isSafeInteger(p.seq) &&
     Number.isSafeInteger(p.ackBelow) &&
-    typeof c === "object" &&
-    c !== null &&
-    typeof c.storageId === "string" &&
-    typeof c.storageType === "string" &&
-    typeof c.op === "string";
+    isCommand(p.command);
   return valid ? (p as unknown as RequestPayload) : undefined;
 }
 
 /** The estimated size of an entry's data: a batch says it; anything else is estimated. */
 export function payloadSize(data: unknown, estimate: (data: unknown) => number): number {
-  if (typeof data === "object" && data !== null && (data as { kind?: unknown }).kind === "batch") {
+  const kind = typeof data === "object" && data !== null ? (data as { kind?: unknown }).kind : undefined;
+  if (kind === "requests" || kind === "batch") {
     const bytes = (data as { bytes?: unknown }).bytes;
     if (typeof bytes === "number" && bytes >= 0) return bytes;
   }

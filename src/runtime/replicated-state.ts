@@ -9,7 +9,7 @@ import type {
 import { HamokError } from "../errors";
 import { decodeValue, encodeValue } from "../messages/value-codec";
 import type { Entry } from "../raft/types";
-import { asLogPayload, type RequestPayload, requestIdOf } from "./log-payload";
+import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload";
 import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions";
 
 /**
@@ -105,6 +105,11 @@ export class ReplicatedState {
       if (payload.onlyFollower) this.onlyFollowers.add(payload.nodeId);
       else this.onlyFollowers.delete(payload.nodeId);
       return 1;
+    }
+    if (payload.kind === "requests") {
+      const count = payload.commands.length;
+      for (let i = 0; i < count; i++) this.applyRequest(requestAt(payload, i), entry, localIsLeader);
+      return Math.max(1, count);
     }
     if (payload.kind === "batch") {
       for (const request of payload.requests) this.applyRequest(request, entry, localIsLeader);

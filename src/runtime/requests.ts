@@ -1,7 +1,7 @@
 import type { StorageCommand } from "../collections/contract";
 import { HamokError, type HamokErrorCode } from "../errors";
 import type { ProposalRejectReason, ProposeResult } from "../raft/types";
-import type { BatchPayload, RequestPayload } from "./log-payload";
+import type { RequestBatchPayload, RequestPayload } from "./log-payload";
 import type { AppliedResult } from "./sessions";
 
 /**
@@ -17,7 +17,11 @@ import type { AppliedResult } from "./sessions";
  */
 
 interface Pending {
-  readonly payload: RequestPayload;
+  // The request's identity and command, not a `RequestPayload`: most requests travel in a
+  // columnar batch, so the object is built only for a request proposed alone.
+  readonly seq: number;
+  readonly ackBelow: number;
+  readonly command: StorageCommand;
   readonly size: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: HamokError) => void;
@@ -41,7 +45,7 @@ interface Pending {
 
 /** How a request table reaches the core. */
 export interface RequestTableHooks {
-  propose(proposalId: string, payload: RequestPayload | BatchPayload): ProposeResult;
+  propose(proposalId: string, payload: RequestPayload | RequestBatchPayload): ProposeResult;
   now(): number;
   /** Largest batch, in estimated bytes. */
   readonly maxBatchBytes: number;
@@ -84,18 +88,13 @@ export class RequestTable {
   /** Submit a command of estimated `size` bytes; resolves with its result once applied on this peer. */
   submit(command: StorageCommand, size: number, timeoutInMs: number): Promise<unknown> {
     const seq = this.nextSeq++;
-    const payload: RequestPayload = {
-      kind: "request",
-      sourcePeerId: this.localPeerId,
-      session: this.session,
-      seq,
-      ackBelow: this.ackBelow(seq),
-      command,
-    };
+    const ackBelow = this.ackBelow(seq);
     return new Promise<unknown>((resolve, reject) => {
       const deadline = this.hooks.now() + timeoutInMs;
       this.pending.set(seq, {
-        payload,
+        seq,
+        ackBelow,
+        command,
         size,
         resolve,
         reject,
@@ -187,7 +186,7 @@ export class RequestTable {
     const proposalId = `${this.session}:${this.nextProposal++}`;
     const seqs = new Set<number>();
     for (const entry of batch) {
-      seqs.add(entry.payload.seq);
+      seqs.add(entry.seq);
       if (entry.proposalId !== "") {
         entry.earlierProposalIds ??= [];
         entry.earlierProposalIds.push(entry.proposalId);
@@ -198,11 +197,39 @@ export class RequestTable {
     this.byProposal.set(proposalId, seqs);
     let bytes = 32;
     for (const entry of batch) bytes += entry.size + 64;
-    const payload: RequestPayload | BatchPayload =
-      batch.length === 1 ? batch[0]!.payload : { kind: "batch", bytes, requests: batch.map((entry) => entry.payload) };
+    const payload: RequestPayload | RequestBatchPayload =
+      batch.length === 1 ? this.single(batch[0]!) : this.columns(batch, bytes);
     const result = this.hooks.propose(proposalId, payload);
     if (result.ok) for (const entry of batch) entry.live++;
     else this.refused(proposalId, result.reason, false);
+  }
+
+  /** A request proposed alone. */
+  private single(entry: Pending): RequestPayload {
+    const { seq, ackBelow, command } = entry;
+    return { kind: "request", sourcePeerId: this.localPeerId, session: this.session, seq, ackBelow, command };
+  }
+
+  /** A batch of this session's requests, column by column (see {@link RequestBatchPayload}). */
+  private columns(batch: readonly Pending[], bytes: number): RequestBatchPayload {
+    // Pushed, not preallocated: `new Array(n)` makes holey (or, for large n, dictionary) arrays.
+    const seqs: number[] = [];
+    const ackBelows: number[] = [];
+    const commands: StorageCommand[] = [];
+    for (const entry of batch) {
+      seqs.push(entry.seq);
+      ackBelows.push(entry.ackBelow);
+      commands.push(entry.command);
+    }
+    return {
+      kind: "requests",
+      bytes,
+      sourcePeerId: this.localPeerId,
+      session: this.session,
+      seqs,
+      ackBelows,
+      commands,
+    };
   }
 
   /**

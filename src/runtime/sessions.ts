@@ -75,9 +75,20 @@ class SeqResults {
   /** The exported window and overflow (see {@link SessionsExport}). */
   export(): [firstSeq: number, window: (ExportedResult | null)[], overflow: [number, ExportedResult][]] {
     const window: (ExportedResult | null)[] = [];
+    // Consecutive requests often share one result object (see `ReplicatedState.okResult`): export it once.
+    let last: AppliedResult | undefined;
+    let lastExported: ExportedResult | null = null;
     for (let i = this.head; i < this.items.length; i++) {
       const result = this.items[i];
-      window.push(result === undefined ? null : exportResult(result));
+      if (result === undefined) {
+        window.push(null);
+        continue;
+      }
+      if (result !== last) {
+        last = result;
+        lastExported = exportResult(result);
+      }
+      window.push(lastExported);
     }
     const overflow = [...(this.overflow ?? [])]
       .sort((a, b) => a[0] - b[0])
