@@ -1,5 +1,5 @@
 import { EventEmitter } from "eventemitter3";
-import type { StorageCommand, StorageType } from "./collections/contract";
+import type { StorageCommand } from "./collections/contract";
 import {
   createStateMachine,
   HamokEmitter,
@@ -32,7 +32,6 @@ import { Membership } from "./runtime/join-leave";
 import { transferLeadership } from "./runtime/leadership-transfer";
 import { PageLifecycle, type PageLifecycleOption } from "./runtime/page-lifecycle";
 import type {
-  AnyType,
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
   HamokRaftInfo,
@@ -43,7 +42,7 @@ import type { RaftPeer } from "./runtime/raft-peer";
 import { ReadBarriers } from "./runtime/read-barriers";
 import { ReplicatedState } from "./runtime/replicated-state";
 import { RequestTable } from "./runtime/requests";
-import { HamokStorageConnection } from "./runtime/storage-connection";
+import { StorageRegistry } from "./runtime/storage-registry";
 import { withZeroConfigTransport } from "./transport/zero-config";
 
 export type {
@@ -53,9 +52,6 @@ export type {
   HamokStats,
   HamokStorage,
 } from "./runtime/public-types";
-
-/** The options of a submit without any (shared: one object less per write on the hot path). */
-const NO_OPTIONS: { readonly timeoutInMs?: number } = Object.freeze({});
 
 /**
  * A Hamok peer: joins a Raft cluster through any transport and hosts replicated
@@ -67,8 +63,6 @@ export class Hamok<
 > extends EventEmitter<HamokEvents> {
   /** The resolved configuration. */
   readonly config: HamokConfig<AppData>;
-  /** The collections created on this peer, by id. */
-  readonly storages = new Map<string, HamokStorage>();
   /** Resolves when this peer first joined a cluster and caught up. Never rejects. */
   readonly ready: Promise<void>;
   /** @internal */
@@ -81,7 +75,7 @@ export class Hamok<
   readonly barriers: ReadBarriers;
   /** @internal */
   readonly counters = { sent: 0, received: 0, dropped: 0 };
-  private readonly connections = new Map<string, HamokStorageConnection>();
+  private readonly registry: StorageRegistry;
   private readonly membership: Membership;
   private readonly router: InboundRouter;
   private isClosed = false;
@@ -101,11 +95,11 @@ export class Hamok<
     this.replicated = new ReplicatedState(createStateMachine, {
       onRequestApplied: (payload, result, outcome, context) => {
         if (outcome !== undefined)
-          this.connections.get(payload.command.storageId)?.applied(payload.command, outcome, context);
+          this.registry.connections.get(payload.command.storageId)?.applied(payload.command, outcome, context);
         this.requests.applied(payload, result);
       },
       onRestored: () => {
-        for (const connection of this.connections.values()) connection.restored();
+        for (const connection of this.registry.connections.values()) connection.restored();
       },
     });
     this.requests = new RequestTable(this.config.peerId, {
@@ -122,24 +116,32 @@ export class Hamok<
       () => this.peer?.node.status().applied ?? 0,
     );
     this.membership = new Membership(this);
-    this.router = new InboundRouter(this, this.membership, this.connections);
+    this.registry = new StorageRegistry(this, (storageId, payload, destinationId) =>
+      this.router.sendDirect(storageId, payload, destinationId),
+    );
+    this.router = new InboundRouter(this, this.membership, this.registry.connections);
     this.ready = this.membership.joinedOnce;
     this.pageLifecycle = PageLifecycle.create(this, providedConfig.pageLifecycle);
   }
 
   /** @internal The cluster configuration changed: tell the collections. */
   peersChanged(): void {
-    for (const connection of this.connections.values()) connection.peersChanged();
+    for (const connection of this.registry.connections.values()) connection.peersChanged();
   }
 
   /** @internal The leader changed: tell the collections (a new leader takes over their duties). */
   leaderChanged(leaderId: string | undefined): void {
-    for (const connection of this.connections.values()) connection.leaderChanged(leaderId);
+    for (const connection of this.registry.connections.values()) connection.leaderChanged(leaderId);
   }
 
   /** @internal The Raft peer, once this peer joined or bootstrapped a cluster. */
   get peer(): RaftPeer | undefined {
     return this.membership.peer;
+  }
+
+  /** The collections created on this peer, by id. */
+  get storages(): ReadonlyMap<string, HamokStorage> {
+    return this.registry.storages;
   }
 
   /** The local peer id. */
@@ -259,9 +261,7 @@ export class Hamok<
     this.barriers.rejectAll("Closed", "Hamok was closed");
     this.peer?.driver.close();
     if (wasRunning) this.emit("stopped");
-    for (const connection of this.connections.values()) connection.hamokClosed();
-    this.connections.clear();
-    this.storages.clear();
+    this.registry.closeAll();
     await this.membership.close();
     await this.config.raftLogs.close();
     this.emit("close");
@@ -341,32 +341,37 @@ export class Hamok<
 
   /** Create a replicated map. Throws `StorageTypeMismatch` if the id is used by another type. */
   createMap<K, V>(options: HamokMapOptions<K, V>): HamokMap<K, V> {
-    return this.createStorage("map", options.mapId, (c) => new HamokMap<K, V>(c, options));
+    return this.registry.create("map", options.mapId, (c) => new HamokMap<K, V>(c, options));
   }
 
   /** Create a replicated record. */
   createRecord<T extends HamokRecordObject>(options: HamokRecordOptions<T>): HamokRecord<T> {
-    return this.createStorage("record", options.recordId, (c) => new HamokRecord<T>(c, options));
+    return this.registry.create("record", options.recordId, (c) => new HamokRecord<T>(c, options));
   }
 
   /** Create a replicated FIFO queue. */
   createQueue<T>(options: HamokQueueOptions<T>): HamokQueue<T> {
-    return this.createStorage("queue", options.queueId, (c) => new HamokQueue<T>(c, options));
+    return this.registry.create("queue", options.queueId, (c) => new HamokQueue<T>(c, options));
   }
 
   /** Create a replicated emitter. */
   createEmitter<M extends HamokEmitterEventMap>(options: HamokEmitterOptions<M>): HamokEmitter<M> {
-    return this.createStorage("emitter", options.emitterId, (c) => new HamokEmitter<M>(c, options));
+    return this.registry.create("emitter", options.emitterId, (c) => new HamokEmitter<M>(c, options));
   }
 
   /** Create a map written through to an external store by the leader. */
   createRemoteMap<K, V>(options: HamokRemoteMapOptions<K, V>): HamokRemoteMap<K, V> {
-    return this.createStorage("remote-map", options.mapId, (c) => new HamokRemoteMap<K, V>(c, options));
+    return this.registry.create("remote-map", options.mapId, (c) => new HamokRemoteMap<K, V>(c, options));
   }
 
   /** The map of this id, created if needed; `callback(exists)` says which. */
   getOrCreateMap<K, V>(options: HamokMapOptions<K, V>, callback?: (exists: boolean) => void): HamokMap<K, V> {
-    return this.getOrCreate<HamokMap<K, V>>(options.mapId, HamokMap, () => this.createMap<K, V>(options), callback);
+    return this.registry.getOrCreate<HamokMap<K, V>>(
+      options.mapId,
+      HamokMap,
+      () => this.createMap<K, V>(options),
+      callback,
+    );
   }
 
   /** The record of this id, created if needed. */
@@ -374,7 +379,7 @@ export class Hamok<
     options: HamokRecordOptions<T>,
     callback?: (exists: boolean) => void,
   ): HamokRecord<T> {
-    return this.getOrCreate<HamokRecord<T>>(
+    return this.registry.getOrCreate<HamokRecord<T>>(
       options.recordId,
       HamokRecord,
       () => this.createRecord<T>(options),
@@ -384,7 +389,12 @@ export class Hamok<
 
   /** The queue of this id, created if needed. */
   getOrCreateQueue<T>(options: HamokQueueOptions<T>, callback?: (exists: boolean) => void): HamokQueue<T> {
-    return this.getOrCreate<HamokQueue<T>>(options.queueId, HamokQueue, () => this.createQueue<T>(options), callback);
+    return this.registry.getOrCreate<HamokQueue<T>>(
+      options.queueId,
+      HamokQueue,
+      () => this.createQueue<T>(options),
+      callback,
+    );
   }
 
   /** The emitter of this id, created if needed. */
@@ -392,7 +402,7 @@ export class Hamok<
     options: HamokEmitterOptions<M>,
     callback?: (exists: boolean) => void,
   ): HamokEmitter<M> {
-    return this.getOrCreate<HamokEmitter<M>>(
+    return this.registry.getOrCreate<HamokEmitter<M>>(
       options.emitterId,
       HamokEmitter,
       () => this.createEmitter<M>(options),
@@ -405,7 +415,7 @@ export class Hamok<
     options: HamokRemoteMapOptions<K, V>,
     callback?: (exists: boolean) => void,
   ): HamokRemoteMap<K, V> {
-    return this.getOrCreate<HamokRemoteMap<K, V>>(
+    return this.registry.getOrCreate<HamokRemoteMap<K, V>>(
       options.mapId,
       HamokRemoteMap,
       () => this.createRemoteMap<K, V>(options),
@@ -442,74 +452,5 @@ export class Hamok<
   /** @internal Throws `Closed` once closed. */
   assertOpen(): void {
     if (this.isClosed) throw new HamokError("Closed", "Hamok is closed");
-  }
-
-  private getOrCreate<T extends HamokStorage>(
-    id: string,
-    kind: abstract new (...args: AnyType[]) => HamokStorage,
-    create: () => T,
-    callback: ((exists: boolean) => void) | undefined,
-  ): T {
-    this.assertOpen();
-    const existing = this.storages.get(id);
-    if (existing !== undefined) {
-      if (!(existing instanceof kind)) {
-        throw new HamokError("StorageTypeMismatch", `storage ${id} exists with another type`);
-      }
-      callback?.(true);
-      return existing as T;
-    }
-    const created = create();
-    callback?.(false);
-    return created;
-  }
-
-  private createStorage<T extends HamokStorage>(
-    type: StorageType,
-    id: string,
-    build: (connection: HamokStorageConnection) => T,
-  ): T {
-    this.assertOpen();
-    if (typeof id !== "string" || id.length === 0) throw new HamokError("InvalidArgument", "a storage id is required");
-    const machine = this.replicated.machines.get(id);
-    const existing = this.connections.get(id);
-    if ((machine !== undefined && machine.type !== type) || (existing !== undefined && existing.storageType !== type)) {
-      throw new HamokError("StorageTypeMismatch", `storage ${id} is a ${machine?.type ?? existing?.storageType}`);
-    }
-    if (existing !== undefined) throw new HamokError("InvalidArgument", `storage ${id} already exists on this peer`);
-    const hamok = this;
-    const connection = new HamokStorageConnection(
-      {
-        localPeerId: this.localPeerId,
-        ready: this.ready,
-        get remotePeerIds() {
-          return hamok.remotePeerIds;
-        },
-        get leaderId() {
-          return hamok.peer?.leaderId;
-        },
-        submit: (command, timeoutInMs) =>
-          this.submit(command, timeoutInMs === undefined ? NO_OPTIONS : { timeoutInMs }),
-        sync: (timeoutInMs) => this.sync(timeoutInMs),
-        sendDirect: (storageId, payload, destinationId) => this.router.sendDirect(storageId, payload, destinationId),
-        detach: (closed) => {
-          if (this.connections.get(id) !== closed) return;
-          this.connections.delete(id);
-          this.storages.delete(id);
-        },
-      },
-      id,
-      type,
-      this.replicated.machine(id, type),
-    );
-    this.connections.set(id, connection);
-    try {
-      const storage = build(connection);
-      this.storages.set(id, storage);
-      return storage;
-    } catch (error) {
-      this.connections.delete(id);
-      throw error;
-    }
   }
 }

@@ -7,6 +7,7 @@ import type { HamokTransport } from "../transport/transport";
 import { Conditions } from "./conditions";
 import { Discovery, type DiscoveryHost } from "./discovery";
 import type { HamokEvents } from "./events";
+import { mostCaughtUpVoter } from "./leadership-transfer";
 import { RaftPeer, type RaftPeerHost } from "./raft-peer";
 
 /**
@@ -420,7 +421,7 @@ export class Membership {
     const patience = hamok.config.electionTimeoutInMs;
     if (peer?.isMember()) {
       if (peer.state === "leader") {
-        const target = this.transferTarget();
+        const target = mostCaughtUpVoter(this.hamok);
         if (target !== undefined) {
           // Leadership transfer (thesis §3.10): the target campaigns at once, so failover takes a round trip.
           peer.driver.input((node) => node.transferLeader(target));
@@ -437,17 +438,6 @@ export class Membership {
     this.joined = false;
     await this.closeTransport();
     hamok.emit("left");
-  }
-
-  private transferTarget(): string | undefined {
-    const status = this.peer?.node.status();
-    if (status === undefined) return undefined;
-    let best: { id: string; match: number } | undefined;
-    for (const id of status.confState.voters) {
-      const match = status.progress?.[id]?.match ?? 0;
-      if (id !== status.id && (best === undefined || match > best.match)) best = { id, match };
-    }
-    return best?.id;
   }
 
   /** Propose our removal (forwarded to the leader) until the leader confirms it, or patience runs out. */
