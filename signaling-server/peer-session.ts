@@ -104,14 +104,14 @@ export function startPeerSession(
 
   socket.on("disconnect", (reason) => {
     // The socket has left its rooms already, so the notice reaches only the others.
-    io.to(notifyKey(room)).emit("peer-left", { peerId });
+    io.to(notifyKey(room)).emit("peer-left", { peerId, session: socket.id });
     logger.info("peer left", { ...fields, reason });
   });
 
   async function announce(): Promise<void> {
     socket.join([membersKey(room), peerKey(room, peerId)]);
     directory.advance(room, peerId, socket.id, "joined");
-    let before: Set<string>;
+    let before: Map<string, string>;
     try {
       before = await otherMembers();
     } catch (error) {
@@ -122,13 +122,13 @@ export function startPeerSession(
       return;
     }
     if (!socket.connected) return;
-    socket.emit("welcome", { peerId, room, peers: [...before] });
+    socket.emit("welcome", { peerId, room, peers: [...before.keys()] });
     socket.join(notifyKey(room));
-    socket.to(notifyKey(room)).emit("peer-joined", { peerId });
+    socket.to(notifyKey(room)).emit("peer-joined", { peerId, session: socket.id });
     logger.info("peer joined", { ...fields, peers: before.size });
     // A peer that joined or left while the welcome was on its way may have announced itself to the notify room
     // before this socket was in it: compare with a second query and send the difference.
-    let after: Set<string>;
+    let after: Map<string, string>;
     try {
       after = await otherMembers();
     } catch (error) {
@@ -136,12 +136,19 @@ export function startPeerSession(
       return;
     }
     if (!socket.connected) return;
-    for (const other of after) if (!before.has(other)) socket.emit("peer-joined", { peerId: other });
-    for (const other of before) if (!after.has(other)) socket.emit("peer-left", { peerId: other });
+    for (const [other, session] of after) {
+      if (before.get(other) !== session) socket.emit("peer-joined", { peerId: other, session });
+    }
+    for (const [other, session] of before) {
+      if (after.get(other) !== session) socket.emit("peer-left", { peerId: other, session });
+    }
   }
 
-  async function otherMembers(): Promise<Set<string>> {
+  /** The other members of the room, by peer id, with their session (socket id). */
+  async function otherMembers(): Promise<Map<string, string>> {
     const members = await directory.members(room);
-    return new Set(members.map((member) => member.peerId).filter((other) => other !== peerId));
+    return new Map(
+      members.filter((member) => member.peerId !== peerId).map((member) => [member.peerId, member.socketId]),
+    );
   }
 }

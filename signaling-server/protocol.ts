@@ -55,9 +55,14 @@ export interface WelcomeMessage {
   peers: string[];
 }
 
-/** `peer-joined` / `peer-left` notices. */
+/**
+ * `peer-joined` / `peer-left` notices. `session` is the member's connection id: notices of several instances can
+ * arrive out of order, and a client that remembers ended sessions can apply them in any order (a session never
+ * comes back; a `peer-left` of an older session does not remove a peer that reconnected).
+ */
 export interface PeerNotice {
   peerId: string;
+  session: string;
 }
 
 /** Client → server `signal`. */

@@ -95,13 +95,13 @@ describe("signaling server: two instances sharing rooms over Redis", () => {
     const alice = await join(a, "room1", "alice");
     const bob = await join(b, "room1", "bob");
     expect((await bob.welcome()).peers).toEqual(["alice"]);
-    expect(await alice.nth<PeerNotice>("peer-joined")).toEqual({ peerId: "bob" });
+    expect(await alice.nth<PeerNotice>("peer-joined")).toMatchObject({ peerId: "bob", session: expect.any(String) });
     const carol = await join(a, "room1", "carol");
     expect([...(await carol.welcome()).peers].sort()).toEqual(["alice", "bob"]);
     expect(await bob.nth<PeerNotice>("peer-joined", 1, (notice) => notice.peerId === "carol")).toBeDefined();
     bob.close();
-    expect(await alice.nth<PeerNotice>("peer-left")).toEqual({ peerId: "bob" });
-    expect(await carol.nth<PeerNotice>("peer-left")).toEqual({ peerId: "bob" });
+    expect(await alice.nth<PeerNotice>("peer-left")).toMatchObject({ peerId: "bob", session: expect.any(String) });
+    expect(await carol.nth<PeerNotice>("peer-left")).toMatchObject({ peerId: "bob", session: expect.any(String) });
   });
 
   it("gives every peer the same view of a room when many join and leave at once on both instances", async () => {
@@ -161,7 +161,7 @@ describe("signaling server: two instances sharing rooms over Redis", () => {
     await join(b, "room4", "bob");
     await alice.nth("peer-joined");
     await b.server.close();
-    expect(await alice.nth<PeerNotice>("peer-left")).toEqual({ peerId: "bob" });
+    expect(await alice.nth<PeerNotice>("peer-left")).toMatchObject({ peerId: "bob", session: expect.any(String) });
     b = await startInstance();
     await seeEachOther([a, b]);
     const bob = await join(b, "room4", "bob");

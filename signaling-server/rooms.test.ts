@@ -57,9 +57,9 @@ describe("signaling server: rooms and relays", () => {
     const alice = await join("r2", "alice");
     const stranger = await join("r2-other", "stranger");
     const bob = await join("r2", "bob");
-    expect(await alice.nth<PeerNotice>("peer-joined")).toEqual({ peerId: "bob" });
+    expect(await alice.nth<PeerNotice>("peer-joined")).toMatchObject({ peerId: "bob", session: expect.any(String) });
     bob.close();
-    expect(await alice.nth<PeerNotice>("peer-left")).toEqual({ peerId: "bob" });
+    expect(await alice.nth<PeerNotice>("peer-left")).toMatchObject({ peerId: "bob", session: expect.any(String) });
     expect(stranger.all("peer-joined")).toEqual([]);
     expect(stranger.all("peer-left")).toEqual([]);
     // bob's own view never contained a notice about himself.

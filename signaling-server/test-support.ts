@@ -1,4 +1,5 @@
 import { io as connect, type Socket } from "socket.io-client";
+import { RoomView } from "../src/transport/webrtc/room-view";
 import type { AdmissionErrorData, SignalAck, SignalingAuth, WelcomeMessage } from "./protocol";
 import { createSignalingServer, type SignalingServer, type SignalingServerOptions } from "./server";
 
@@ -83,14 +84,15 @@ export class TestPeer {
    * client is told to apply them (a known peer's `peer-joined` and an unknown peer's `peer-left` are no-ops).
    */
   view(): Set<string> {
-    const members = new Set<string>();
+    // The client library's rule for applying notices that may arrive out of order across instances.
+    const room = new RoomView();
     for (const { event, args } of this.received) {
-      const payload = args[0] as { peers?: string[]; peerId?: string };
-      if (event === "welcome") for (const peer of payload.peers ?? []) members.add(peer);
-      if (event === "peer-joined" && payload.peerId !== undefined) members.add(payload.peerId);
-      if (event === "peer-left" && payload.peerId !== undefined) members.delete(payload.peerId);
+      const payload = args[0] as { peers?: string[]; peerId?: string; session?: string };
+      if (event === "welcome") room.welcome(payload.peers ?? []);
+      if (event === "peer-joined" && payload.peerId !== undefined) room.joined(payload.peerId, payload.session);
+      if (event === "peer-left" && payload.peerId !== undefined) room.left(payload.peerId, payload.session);
     }
-    return members;
+    return new Set(room.members());
   }
 
   /** Waits for the welcome. */

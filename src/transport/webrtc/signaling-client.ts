@@ -10,6 +10,7 @@
 import { EventEmitter } from "eventemitter3";
 import { io, type Socket } from "socket.io-client";
 import { HamokError } from "../../errors.js";
+import { RoomView } from "./room-view";
 
 /** Events of a {@link SignalingClient}. */
 export interface SignalingClientEvents {
@@ -54,9 +55,17 @@ function peerIdOf(notice: unknown): string | undefined {
   return isString(peerId) ? peerId : undefined;
 }
 
+/** The connection id a membership notice names, when the server sends one. */
+function sessionOf(notice: unknown): string | undefined {
+  const session = (notice as { session?: unknown } | null)?.session;
+  return isString(session) ? session : undefined;
+}
+
 /** One room membership on a signaling server. */
 export class SignalingClient extends EventEmitter<SignalingClientEvents> {
   private readonly socket: Socket;
+  /** The room as the notices describe it, robust to their reordering across server instances. */
+  private readonly room = new RoomView();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private closed = false;
@@ -96,18 +105,19 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
         return;
       }
       this.retries = 0;
-      this.emit(
-        "welcome",
-        peers.filter((p) => p !== options.peerId),
-      );
+      const others = peers.filter((p) => p !== options.peerId);
+      this.room.welcome(others);
+      this.emit("welcome", others);
     });
     this.socket.on("peer-joined", (notice: unknown) => {
       const peerId = peerIdOf(notice);
-      if (peerId !== undefined && peerId !== options.peerId) this.emit("peer-joined", peerId);
+      if (peerId === undefined || peerId === options.peerId) return;
+      if (this.room.joined(peerId, sessionOf(notice))) this.emit("peer-joined", peerId);
     });
     this.socket.on("peer-left", (notice: unknown) => {
       const peerId = peerIdOf(notice);
-      if (peerId !== undefined && peerId !== options.peerId) this.emit("peer-left", peerId);
+      if (peerId === undefined || peerId === options.peerId) return;
+      if (this.room.left(peerId, sessionOf(notice))) this.emit("peer-left", peerId);
     });
     this.socket.on("signal", (signal: unknown) => {
       const { from, data } = (signal ?? {}) as { from?: unknown; data?: unknown };
