@@ -6,6 +6,7 @@ describe("README", () => {
   it("the first usage example runs as written and reads the replicated value on another peer", async () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     expect(readme).toContain('await map.set("alice", 3);');
+    expect(readme).toContain("await other.sync();");
 
     const hub = new MemoryHub();
     const peers = [new Hamok(), new Hamok(), new Hamok()];
