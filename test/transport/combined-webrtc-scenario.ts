@@ -12,17 +12,10 @@ import type { HamokMessage } from "../../src/messages/hamok-message.js";
 import { broadcastChannelTransport } from "../../src/transport/broadcast-channel.js";
 import { sameBrowserFirstTransport } from "../../src/transport/combined-transport.js";
 import { webrtcTransport } from "../../src/transport/webrtc/index.js";
+import { waitFor } from "./scenario-kit.js";
 
 const HOST = "10.77.0.1";
 const TIMINGS = { heartbeatInMs: 20, followerMaxIdleInMs: 300, electionTimeoutInMs: 1500, requestTimeoutInMs: 8000 };
-
-async function waitFor(description: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function main(): Promise<void> {
   const server = createSignalingServer({ host: HOST, port: 0 });

@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -28,4 +29,12 @@ export function runInNetns(script: string, timeoutMs = 90_000): Promise<Record<s
       },
     );
   });
+}
+
+/** The result of step `name`, asserting that it ran and did not fail. */
+export function expectStep(result: Record<string, StepResult>, name: string): StepResult {
+  const step = result[name];
+  expect(step, `step ${name} ran`).toBeDefined();
+  expect(step?.error, `step ${name} failed`).toBeUndefined();
+  return step!;
 }

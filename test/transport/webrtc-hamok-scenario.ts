@@ -11,6 +11,7 @@ import type { HamokMap } from "../../src/collections/hamok-map.js";
 import { Hamok } from "../../src/hamok.js";
 import type { HamokMessage } from "../../src/messages/hamok-message.js";
 import { webrtcTransport } from "../../src/transport/webrtc/index.js";
+import { step, waitFor } from "./scenario-kit.js";
 
 const HOST = "10.77.0.1";
 const TIMINGS = {
@@ -45,28 +46,8 @@ async function join(peerId: string, extra: { snapshotThresholdEntries?: number }
   return { hamok, map, blobs };
 }
 
-async function waitFor(description: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function leaders(members: readonly Member[]): string[] {
   return members.filter((m) => m.hamok.leader).map((m) => m.hamok.localPeerId);
-}
-
-async function step(name: string, run: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
-  const started = Date.now();
-  try {
-    const result = await run();
-    console.error(`step ${name}: ${Date.now() - started} ms`);
-    return result;
-  } catch (error) {
-    console.error(`step ${name} failed:`, error);
-    return { error: String(error) };
-  }
 }
 
 async function main(): Promise<void> {

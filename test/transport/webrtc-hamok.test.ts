@@ -3,15 +3,12 @@
  * private network namespace, driven by `webrtc-hamok-scenario.ts`.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { runInNetns, type StepResult } from "./netns-runner.js";
+import { expectStep, runInNetns, type StepResult } from "./netns-runner.js";
 
 let result: Record<string, StepResult> = {};
 
 function stepResult(name: string): StepResult {
-  const step = result[name];
-  expect(step, `step ${name} ran`).toBeDefined();
-  expect(step?.error, `step ${name} failed`).toBeUndefined();
-  return step!;
+  return expectStep(result, name);
 }
 
 describe("Hamok over WebRTC (5 Node peers in a network namespace)", () => {

@@ -17,6 +17,7 @@ import {
   type WebRtcTransportOptions,
   webrtcTransport,
 } from "../../src/transport/webrtc/index.js";
+import { step, waitFor } from "./scenario-kit.js";
 import { connectRogue } from "./webrtc-rogue.js";
 
 type Msg = { sourceId: string; destinationId?: string; body: unknown };
@@ -47,14 +48,6 @@ async function startPeer(id: string, room: string, extra: Partial<WebRtcTranspor
   return { id, transport, initial, received, errors, left };
 }
 
-async function waitFor(description: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function members(peer: Peer): string[] {
   return [...peer.transport.members()].sort();
 }
@@ -68,18 +61,6 @@ function iceServersOf(peer: Peer, remoteId: string): unknown {
 
 function bodies(peer: Peer): unknown[] {
   return peer.received.map((m) => m.body);
-}
-
-async function step(name: string, run: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
-  const started = Date.now();
-  try {
-    const result = await run();
-    console.error(`step ${name}: ${Date.now() - started} ms`);
-    return result;
-  } catch (error) {
-    console.error(`step ${name} failed:`, error);
-    return { error: String(error) };
-  }
 }
 
 async function startServer(port = 0): Promise<{ server: SignalingServer; port: number }> {

@@ -4,15 +4,12 @@
  * `webrtc-scenario.ts` prints what it observed as JSON and this file asserts on it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { runInNetns, type StepResult } from "./netns-runner.js";
+import { expectStep, runInNetns, type StepResult } from "./netns-runner.js";
 
 let result: Record<string, StepResult> = {};
 
 function stepResult(name: string): StepResult {
-  const step = result[name];
-  expect(step, `step ${name} ran`).toBeDefined();
-  expect(step?.error, `step ${name} failed`).toBeUndefined();
-  return step!;
+  return expectStep(result, name);
 }
 
 describe("WebRTC mesh transport (Node peers in a network namespace)", () => {

@@ -1,0 +1,29 @@
+/**
+ * Helpers shared by the scenario scripts that run inside a network namespace (`netns-runner.ts` starts them):
+ * polling a condition and running one named step whose outcome (or error) goes into the printed result.
+ */
+
+/** Poll `predicate` every 20 ms; reject with `description` after `timeoutMs`. */
+export async function waitFor(description: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Run one scenario step; its error becomes `{ error }` so that later steps still run and report. */
+export async function step(
+  name: string,
+  run: () => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  try {
+    const result = await run();
+    console.error(`step ${name}: ${Date.now() - started} ms`);
+    return result;
+  } catch (error) {
+    console.error(`step ${name} failed:`, error);
+    return { error: String(error) };
+  }
+}
