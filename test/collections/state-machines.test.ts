@@ -5,23 +5,13 @@ import {
   type StorageCommand,
   type StorageType,
 } from "../../src/collections/index.js";
+import { createSeededRandom } from "../../src/raft/random";
 import { FakeCluster } from "./fake-cluster.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function context(index: number): ApplyContext {
   return { index, term: 1, sourcePeerId: "p", requestId: `r${index}`, localIsLeader: false };
-}
-
-/** A small seeded PRNG (mulberry32) so the random command stream is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomCommand(type: StorageType, rand: () => number): StorageCommand {
@@ -73,7 +63,7 @@ function randomCommand(type: StorageType, rand: () => number): StorageCommand {
 describe("replicated state machines", () => {
   for (const type of ["map", "record", "remote-map", "queue", "emitter"] as const) {
     it(`${type}: the same commands give the same results and exports on every peer, and export/import round-trips`, () => {
-      const rand = prng(7);
+      const rand = createSeededRandom(7);
       const commands = Array.from({ length: 400 }, () => randomCommand(type, rand));
       const machines = [0, 1, 2].map(() => createStateMachine(type, "s"));
       const outcomes = machines.map((machine) =>
@@ -134,7 +124,7 @@ describe("replicated state machines", () => {
     const cluster = new FakeCluster();
     const { HamokMap } = await import("../../src/collections/index.js");
     const maps = cluster.peers.map((peer) => new HamokMap<number, number>(peer.connect("m", "map"), { mapId: "m" }));
-    const rand = prng(3);
+    const rand = createSeededRandom(3);
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 300; i++) {
       const map = maps[Math.floor(rand() * 3)]!;

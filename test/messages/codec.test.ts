@@ -2,17 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HamokError } from "../../src/errors.js";
 import { DEFAULT_CHUNK_SIZE, type DecodeResult, FrameDecoder, FrameEncoder } from "../../src/messages/codec.js";
 import { chunkFrame, FRAME_VERSION, wholeFrame } from "../../src/messages/frame.js";
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom } from "../../src/raft/random";
 
 function deliver(decoder: FrameDecoder, frames: Uint8Array[]): DecodeResult[] {
   return frames.map((frame) => decoder.receive(frame)).filter((r) => r.kind !== "pending");
@@ -125,7 +115,7 @@ describe("frame codec", () => {
   });
 
   it("never throws on random garbage or bit-flipped frames, and keeps working afterwards (seeded fuzz)", () => {
-    const rand = prng(99);
+    const rand = createSeededRandom(99);
     const decoder = new FrameDecoder({ maxMessageBytes: 1 << 20 });
     const encoder = new FrameEncoder({ chunkSize: 100 });
     const good = encoder.encode({ sourceId: "x", payload: "y".repeat(500) });

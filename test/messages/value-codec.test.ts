@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HamokError } from "../../src/errors.js";
 import { DEFAULT_MAX_DEPTH, decodeValue, encodeValue, VALUE_CODEC_VERSION } from "../../src/messages/value-codec.js";
-
-/** mulberry32: a tiny seeded PRNG so the fuzz loops are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom } from "../../src/raft/random";
 
 function randomValue(rand: () => number, depth: number): unknown {
   const pick = Math.floor(rand() * (depth > 3 ? 8 : 12));
@@ -194,7 +183,7 @@ describe("value codec", () => {
   });
 
   it("round-trips random values (seeded fuzz)", () => {
-    const rand = prng(42);
+    const rand = createSeededRandom(42);
     for (let i = 0; i < 2000; i++) {
       const value = randomValue(rand, 0);
       expect(roundTrip(value)).toEqual(value);
@@ -202,7 +191,7 @@ describe("value codec", () => {
   });
 
   it("throws nothing but HamokError on random garbage and bit-flipped encodings (seeded fuzz)", () => {
-    const rand = prng(7);
+    const rand = createSeededRandom(7);
     for (let i = 0; i < 5000; i++) {
       let bytes: Uint8Array;
       if (i % 2 === 0) {

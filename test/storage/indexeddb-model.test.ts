@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createSeededRandom } from "../../src/raft/random";
 import type { Entry } from "../../src/raft/types";
 import { freshDb, snapshot } from "./helpers";
-
-/** mulberry32: a small seeded PRNG, so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The stored log as a plain array: what the database must agree with after every save. */
 interface Model {
@@ -32,7 +22,7 @@ describe("IndexedDbRaftLogs against an array model", () => {
   it.each([1, 2, 3])(
     "random appends, truncations, snapshots and compactions agree with the model (seed %i)",
     async (seed) => {
-      const random = prng(seed);
+      const random = createSeededRandom(seed);
       const pick = (from: number, to: number) => from + Math.floor(random() * (to - from + 1));
       const { open } = freshDb();
       let logs = open();
