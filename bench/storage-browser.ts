@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { build } from "vite";
-
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/chromium";
 import type { ClusterBenchRow, StorageBenchRow } from "./storage-browser-page";
 
 export type { ClusterBenchRow, StorageBenchRow };
@@ -38,14 +38,6 @@ export interface StorageBenchResult {
 }
 
 const ORIGIN = "http://hamok-bench.localhost";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 async function bundleStorage(outDir: string): Promise<string> {
   const root = fileURLToPath(new URL("..", import.meta.url));
@@ -72,9 +64,9 @@ export async function runStorageBrowserBench(options: StorageBenchOptions = {}):
   try {
     const script = await bundleStorage(join(workDir, "dist"));
     const context = await chromium.launchPersistentContext(join(workDir, "profile"), {
-      executablePath: options.executablePath ?? "/usr/bin/chromium",
+      executablePath: options.executablePath ?? CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
     });
     try {
       await context.route(`${ORIGIN}/**`, (route) => {

@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_PATH, WEBRTC_CHROMIUM_ARGS } from "./chromium";
 import { DEMO_ORIGIN } from "./servers";
 
 /**
@@ -25,16 +26,8 @@ export default defineConfig({
     trace: "off",
     viewport: { width: 1100, height: 760 },
     launchOptions: {
-      executablePath: process.env.HAMOK_CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: [...WEBRTC_CHROMIUM_ARGS],
     },
   },
 });
