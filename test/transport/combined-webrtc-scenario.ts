@@ -12,12 +12,12 @@ import type { HamokMessage } from "../../src/messages/hamok-message.js";
 import { broadcastChannelTransport } from "../../src/transport/broadcast-channel.js";
 import { sameBrowserFirstTransport } from "../../src/transport/combined-transport.js";
 import { webrtcTransport } from "../../src/transport/webrtc/index.js";
-import { waitFor } from "./scenario-kit.js";
+import { runScenario, waitFor } from "./scenario-kit.js";
 
 const HOST = "10.77.0.1";
 const TIMINGS = { heartbeatInMs: 20, followerMaxIdleInMs: 300, electionTimeoutInMs: 1500, requestTimeoutInMs: 8000 };
 
-async function main(): Promise<void> {
+async function main(): Promise<Record<string, unknown>> {
   const server = createSignalingServer({ host: HOST, port: 0 });
   const { port } = await server.listen();
   const url = `http://${HOST}:${port}`;
@@ -67,13 +67,7 @@ async function main(): Promise<void> {
   }
   await Promise.all(peers.map((peer) => peer.close()));
   await server.close();
-  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScenario(main);

@@ -27,3 +27,20 @@ export async function step(
     return { error: String(error) };
   }
 }
+
+/**
+ * Run a scenario's `main`, print its result on the `RESULT` line that `netns-runner.ts` parses, and exit
+ * (native WebRTC threads would otherwise keep the process alive). A thrown error exits 1 with no result.
+ */
+export function runScenario(main: () => Promise<Record<string, unknown>>): void {
+  main().then(
+    (result) => {
+      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -11,7 +11,7 @@ import type { HamokMap } from "../../src/collections/hamok-map.js";
 import { Hamok } from "../../src/hamok.js";
 import type { HamokMessage } from "../../src/messages/hamok-message.js";
 import { webrtcTransport } from "../../src/transport/webrtc/index.js";
-import { step, waitFor } from "./scenario-kit.js";
+import { runScenario, step, waitFor } from "./scenario-kit.js";
 
 const HOST = "10.77.0.1";
 const TIMINGS = {
@@ -50,7 +50,7 @@ function leaders(members: readonly Member[]): string[] {
   return members.filter((m) => m.hamok.leader).map((m) => m.hamok.localPeerId);
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Record<string, unknown>> {
   let { server, port } = await startServer();
   url = `http://${HOST}:${port}`;
   const result: Record<string, unknown> = {};
@@ -121,13 +121,7 @@ async function main(): Promise<void> {
 
   await Promise.all(live.map((m) => m.hamok.close()));
   await server.close();
-  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScenario(main);

@@ -17,7 +17,7 @@ import {
   type WebRtcTransportOptions,
   webrtcTransport,
 } from "../../src/transport/webrtc/index.js";
-import { step, waitFor } from "./scenario-kit.js";
+import { runScenario, step, waitFor } from "./scenario-kit.js";
 import { connectRogue } from "./webrtc-rogue.js";
 
 type Msg = { sourceId: string; destinationId?: string; body: unknown };
@@ -69,7 +69,7 @@ async function startServer(port = 0): Promise<{ server: SignalingServer; port: n
   return { server, port: bound.port };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Record<string, unknown>> {
   let { server, port } = await startServer();
   url = `http://${HOST}:${port}`;
   const result: Record<string, unknown> = {};
@@ -251,13 +251,7 @@ async function main(): Promise<void> {
 
   await Promise.all([p1, p2].map((p) => p.transport.close()));
   await server.close();
-  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScenario(main);
