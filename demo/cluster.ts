@@ -52,7 +52,7 @@ export async function createDemoCluster(config: DemoConfig): Promise<DemoCluster
     raftLogs: storage,
     snapshotThresholdEntries: config.snapshotEvery,
     // A hidden tab hands leadership to a visible one; pagehide leaves the cluster gracefully (DESIGN §5).
-    pageLifecycle: true,
+    ...(config.pageLifecycle === undefined ? {} : { pageLifecycle: config.pageLifecycle }),
   });
   const transport = webrtcTransport<HamokMessage>({ url: config.signalUrl, room: config.room });
   const traffic = new TrafficCounters();
