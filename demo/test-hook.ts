@@ -42,6 +42,19 @@ export interface DemoTestHook {
    * and dispatches `visibilitychange`, which is what a real tab switch does.
    */
   setVisibility(state: DocumentVisibilityState): void;
+  /** The ids of dead members (same browser) this tab currently acts for, sorted. */
+  actingFor(): string[];
+  /** Whether the cluster has a quorum as this tab sees it: the voters it misses, and since when (epoch ms). */
+  quorum(): QuorumView;
+  /** The explicit unsafe recovery: re-form the cluster from this tab's state alone. */
+  forceNewCluster(): Promise<void>;
+}
+
+/** What {@link DemoTestHook.quorum} reports. */
+export interface QuorumView {
+  readonly lost: boolean;
+  readonly missingVoters: readonly string[];
+  readonly since: number | undefined;
 }
 
 declare global {
@@ -90,9 +103,16 @@ export function installTestHook(cluster: DemoCluster, joined: Promise<void>): De
       Object.defineProperty(document, "hidden", { configurable: true, get: () => state === "hidden" });
       document.dispatchEvent(new Event("visibilitychange"));
     },
+    actingFor: () => notYet("actingFor"),
+    quorum: () => notYet("quorum"),
+    forceNewCluster: () => notYet("forceNewCluster"),
   };
   window.hamokDemo = hook;
   return hook;
+}
+
+function notYet(name: string): never {
+  throw new Error(`hamokDemo.${name}: the runtime part of issue 10 is not there yet`);
 }
 
 function errorName(error: unknown): string {

@@ -60,7 +60,11 @@ export async function launchRealBrowser(): Promise<RealBrowser> {
         await session.send("Target.createTarget", { url, background: options.background ?? false });
         const page = await appeared;
         forwardErrors(page);
-        await page.waitForFunction(() => window.hamokDemo !== undefined, undefined, { timeout: SETTLE_MS });
+        // Polling by interval: the default (requestAnimationFrame) never runs in a hidden tab.
+        await page.waitForFunction(() => window.hamokDemo !== undefined, undefined, {
+          timeout: SETTLE_MS,
+          polling: 100,
+        });
         return page;
       },
       setLifecycle: async (page, state) => {
