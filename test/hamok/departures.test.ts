@@ -43,11 +43,7 @@ async function survivorsLeadAndWrite(survivors: readonly Hamok[], maps: Map<Hamo
   for (const [index, peer] of survivors.entries()) await maps.get(peer)!.set(`after ${index}`, index);
   await eventually(() => survivors.every((peer) => maps.get(peer)!.size === survivors.length + 1), 5000, "replication");
   const departed = peers.filter((peer) => !survivors.includes(peer)).map((peer) => peer.localPeerId);
-  await eventually(
-    () => leader.raft.voters.every((id) => !departed.includes(id)),
-    5000,
-    "the departed peers' removal",
-  );
+  await eventually(() => leader.raft.voters.every((id) => !departed.includes(id)), 5000, "the departed peers' removal");
 }
 
 describe("departures keep a majority of live peers led (Raft thesis §4.1 single-server removals)", () => {
@@ -69,5 +65,4 @@ describe("departures keep a majority of live peers led (Raft thesis §4.1 single
     await departAfterOneTurn(hub, [follower]);
     await survivorsLeadAndWrite([leader], maps);
   });
-});
 });
