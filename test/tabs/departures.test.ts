@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Hamok } from "../../src/hamok";
 import type { MemoryHub } from "../../src/transport/memory-hub";
-import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
+import { closeAll, eventually, joinAll, leaderOf, makePeers } from "../hamok/helpers";
 
 /**
  * Issue 10: no departure pattern leaves a majority of live peers without a leader. A closing tab gets one turn
