@@ -1,9 +1,29 @@
 import { HamokError } from "../errors";
-import type { Hamok } from "../hamok";
-import { HAMOK_PROTOCOL, type HamokMessage } from "../messages/hamok-message";
+import { HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "../messages/hamok-message";
 import { validateHamokMessage } from "../messages/validate";
-import type { Membership } from "./join-leave";
+import type { RaftMessage } from "../raft/types.js";
+import type { HamokConfig } from "./config.js";
 import type { HamokStorageConnection } from "./storage-connection";
+
+/** What the router needs of its peer. */
+export interface RouterHost {
+  readonly config: HamokConfig;
+  readonly localPeerId: string;
+  readonly counters: { received: number; dropped: number };
+  isClosed(): boolean;
+  reportError(error: HamokError): void;
+  send(message: HamokMessage): void;
+}
+
+/** The membership side of inbound traffic: announcements, join requests, Raft messages. */
+export interface RouterMembership {
+  readonly clusterId: string | undefined;
+  onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void;
+  sendEndpointState(destinationId: string | undefined): void;
+  onJoinRequest(sourceId: string, clusterId: string, onlyFollower: boolean): void;
+  /** Feed a Raft message to the running core (dropped when none runs). */
+  stepRaft(message: RaftMessage): void;
+}
 
 /**
  * Where every inbound message goes after validation: discovery answers, join
@@ -15,15 +35,15 @@ export class InboundRouter {
   private readonly reportedForeign = new Set<string>();
 
   constructor(
-    private readonly hamok: Hamok,
-    private readonly membership: Membership,
+    private readonly hamok: RouterHost,
+    private readonly membership: RouterMembership,
     private readonly connections: ReadonlyMap<string, HamokStorageConnection>,
   ) {}
 
   /** See `Hamok.accept`. Never throws. */
   accept(raw: unknown): void {
     const { hamok } = this;
-    if (hamok.closed) return;
+    if (hamok.isClosed()) return;
     try {
       hamok.counters.received++;
       const verdict = validateHamokMessage(raw, { maxMessageBytes: hamok.config.maxMessageBytes });
@@ -69,14 +89,10 @@ export class InboundRouter {
       case "join-request":
         membership.onJoinRequest(message.sourceId, message.clusterId, message.onlyFollower);
         return;
-      case "raft": {
-        const peer = membership.peer;
-        // A stopped peer behaves as a frozen one: it hears nothing.
-        if (peer === undefined || ours === undefined || !peer.driver.running) return;
-        if (message.raft.to !== hamok.localPeerId) return;
-        peer.step(message.raft);
+      case "raft":
+        if (ours === undefined || message.raft.to !== hamok.localPeerId) return;
+        membership.stepRaft(message.raft);
         return;
-      }
       case "storage":
         this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
         return;

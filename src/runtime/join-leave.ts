@@ -1,20 +1,51 @@
+import type { EventEmitter } from "eventemitter3";
 import { HamokError } from "../errors";
-import type { Hamok, HamokFetchRemotePeersResponse, HamokJoinParams } from "../hamok";
 import { HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "../messages/hamok-message";
-import type { ConfState, RaftRestoreState } from "../raft/types";
+import type { ConfState, RaftMessage, RaftRestoreState } from "../raft/types";
 import type { PersistedState } from "../storage/raft-logs";
 import type { HamokTransport } from "../transport/transport";
 import { Conditions } from "./conditions";
+import type { HamokConfig, TickPlan } from "./config.js";
 import { Discovery, type DiscoveryHost } from "./discovery";
 import type { HamokEvents } from "./events";
 import { mostCaughtUpVoter } from "./leadership-transfer";
+import type { HamokFetchRemotePeersResponse, HamokJoinParams } from "./public-types.js";
 import { RaftPeer, type RaftPeerHost } from "./raft-peer";
+import type { ReadBarriers } from "./read-barriers.js";
+import type { ReplicatedState } from "./replicated-state.js";
+import type { RequestTable } from "./requests.js";
 
 /**
  * How a peer enters and leaves a cluster: transport wiring, discovery, bootstrap
  * or join request, catching up, rejoining after a long leaderless stretch, and
  * the graceful `leave()` (leadership transfer, removal through the log, stop).
  */
+
+/** What membership needs of its peer. */
+export interface MembershipHost {
+  readonly config: HamokConfig;
+  readonly plan: TickPlan;
+  readonly localPeerId: string;
+  readonly replicated: ReplicatedState;
+  readonly requests: RequestTable;
+  readonly barriers: ReadBarriers;
+  /** The peer's events: membership reports on them and forwards outbound messages to a transport. */
+  readonly events: EventEmitter<HamokEvents>;
+  readonly remotePeerIds: ReadonlySet<string>;
+  isClosed(): boolean;
+  assertOpen(): void;
+  /** Take an inbound message (from the attached transport). */
+  accept(message: unknown): void;
+  send(message: HamokMessage): void;
+  sendRaft(message: RaftMessage): void;
+  reportError(error: HamokError): void;
+  start(): void;
+  stop(): void;
+  /** The configuration changed: tell the collections. */
+  peersChanged(): void;
+  /** The leader changed: tell the collections. */
+  leaderChanged(leaderId: string | undefined): void;
+}
 
 const EMPTY_HARD_STATE = { term: 0, vote: null, commit: 0 } as const;
 
@@ -47,7 +78,7 @@ export class Membership {
   private ticks = 0;
   private readonly conditions: Conditions;
 
-  constructor(private readonly hamok: Hamok) {
+  constructor(private readonly hamok: MembershipHost) {
     this.conditions = new Conditions(hamok.config.clock);
     this.joinedOnce = new Promise((resolve) => {
       this.resolveJoinedOnce = resolve;
@@ -56,7 +87,7 @@ export class Membership {
 
   /** See `Hamok.join`. */
   join(params: HamokJoinParams): Promise<void> {
-    if (this.hamok.closed) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
+    if (this.hamok.isClosed()) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
     if (this.left || this.leaving) {
       return Promise.reject(
         new HamokError("JoinFailed", "this peer left its cluster; create a new Hamok to join again"),
@@ -92,7 +123,7 @@ export class Membership {
       this.sendJoinRequestIfNeeded();
       await this.until(() => this.caughtUp() && this.settledRole());
       this.joined = true;
-      hamok.emit("joined");
+      hamok.events.emit("joined");
       this.resolveJoinedOnce();
     } catch (error) {
       // A failed join leaves no half-open room behind: the caller may try again with a new transport.
@@ -138,12 +169,12 @@ export class Membership {
     transport.on("message", onMessage);
     transport.on("peer-left", onLeft);
     transport.on("error", onError);
-    hamok.on("message", forward);
+    hamok.events.on("message", forward);
     this.detachTransport = () => {
       transport.off("message", onMessage);
       transport.off("peer-left", onLeft);
       transport.off("error", onError);
-      hamok.off("message", forward);
+      hamok.events.off("message", forward);
     };
     try {
       await transport.open(hamok.localPeerId);
@@ -159,7 +190,7 @@ export class Membership {
     const { hamok } = this;
     this.clusterId = clusterId;
     const host: RaftPeerHost = {
-      config: hamok.config as RaftPeerHost["config"],
+      config: hamok.config,
       plan: hamok.plan,
       logs: hamok.config.raftLogs,
       replicated: hamok.replicated,
@@ -177,15 +208,15 @@ export class Membership {
     this.peer = new RaftPeer(host, restore);
     // From idle to the core's first role.
     const state = this.peer.state;
-    hamok.emit("state-changed", state, "idle");
-    if (state === "leader") hamok.emit("leader");
-    else if (state === "follower") hamok.emit("follower");
-    else hamok.emit("candidate");
+    hamok.events.emit("state-changed", state, "idle");
+    if (state === "leader") hamok.events.emit("leader");
+    else if (state === "follower") hamok.events.emit("follower");
+    else hamok.events.emit("candidate");
   }
 
   private relay<E extends keyof HamokEvents>(event: E, args: HamokEvents[E]): void {
     const { hamok } = this;
-    (hamok.emit as (event: E, ...rest: HamokEvents[E]) => boolean)(event, ...args);
+    (hamok.events.emit as (event: E, ...rest: HamokEvents[E]) => boolean)(event, ...args);
     if (event === "remote-peer-joined" || event === "remote-peer-left") hamok.peersChanged();
     if (event === "leader-changed") {
       if (args[0] !== undefined) this.leaderlessSince = undefined;
@@ -217,7 +248,7 @@ export class Membership {
     await this.hamok.config.raftLogs.save({ meta: { clusterId, initialConfState } });
     this.createPeer(clusterId, { hardState: EMPTY_HARD_STATE, entries: [], initialConfState });
     this.announceWhenLed = true;
-    this.peer!.driver.input((node) => node.campaign());
+    this.peer!.campaign();
   }
 
   /** Not a member yet: the leader adds us as a learner and replicates its log (or a snapshot) to us. */
@@ -230,8 +261,7 @@ export class Membership {
   private caughtUp(): boolean {
     const peer = this.peer;
     if (peer === undefined || !peer.isMember() || peer.leaderId === undefined) return false;
-    const status = peer.node.status();
-    return status.applied >= status.commit;
+    return peer.caughtUp();
   }
 
   /**
@@ -286,7 +316,7 @@ export class Membership {
       this.leaderlessSince = undefined;
       if (this.rejoining && this.caughtUp()) {
         this.rejoining = false;
-        this.hamok.emit("joined");
+        this.hamok.events.emit("joined");
       }
       return;
     }
@@ -296,7 +326,7 @@ export class Membership {
     this.leaderlessSince = now;
     if (!this.rejoining) {
       this.rejoining = true;
-      this.hamok.emit("rejoining");
+      this.hamok.events.emit("rejoining");
     }
     this.sendHello(undefined);
   }
@@ -326,7 +356,7 @@ export class Membership {
 
   private announcement(): PeerAnnouncement {
     const peer = this.peer;
-    const status = peer?.node.status();
+    const status = peer?.status();
     const members = status
       ? [...status.confState.voters, ...status.confState.learners]
       : [...this.discovery.heardPeers()]
@@ -378,6 +408,13 @@ export class Membership {
     this.progress();
   }
 
+  /** A Raft message for us: a stopped peer behaves as a frozen one and hears nothing. */
+  stepRaft(message: RaftMessage): void {
+    const peer = this.peer;
+    if (peer === undefined || !peer.running) return;
+    peer.step(message);
+  }
+
   /** A peer asks to join our cluster. */
   onJoinRequest(sourceId: string, clusterId: string, onlyFollower: boolean): void {
     const peer = this.peer;
@@ -416,7 +453,7 @@ export class Membership {
   /** See `Hamok.leave`. */
   async leave(): Promise<void> {
     const { hamok } = this;
-    if (hamok.closed) throw new HamokError("Closed", "Hamok is closed");
+    if (hamok.isClosed()) throw new HamokError("Closed", "Hamok is closed");
     if (this.left) return;
     this.leaving = true;
     const peer = this.peer;
@@ -424,10 +461,10 @@ export class Membership {
     const patience = hamok.config.electionTimeoutInMs;
     if (peer?.isMember()) {
       if (peer.state === "leader") {
-        const target = mostCaughtUpVoter(this.hamok);
+        const target = mostCaughtUpVoter(peer.status());
         if (target !== undefined) {
           // Leadership transfer (thesis §3.10): the target campaigns at once, so failover takes a round trip.
-          peer.driver.input((node) => node.transferLeader(target));
+          peer.transferLeader(target);
           await this.until(() => peer.leaderId !== undefined && peer.leaderId !== self, patience).catch(
             () => undefined,
           );
@@ -436,11 +473,11 @@ export class Membership {
       if (peer.remotePeerIds.size > 0) await this.removeSelf(peer, patience);
     }
     hamok.stop();
-    peer?.driver.close();
+    peer?.close();
     this.left = true;
     this.joined = false;
     await this.closeTransport();
-    hamok.emit("left");
+    hamok.events.emit("left");
   }
 
   /** Propose our removal (forwarded to the leader) until the leader confirms it, or patience runs out. */

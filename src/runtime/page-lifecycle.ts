@@ -1,6 +1,8 @@
-import type { Hamok } from "../hamok";
-import { HAMOK_PROTOCOL } from "../messages/hamok-message";
-import { mostCaughtUpVoter, transferLeadership } from "./leadership-transfer";
+import type { EventEmitter } from "eventemitter3";
+import { HAMOK_PROTOCOL, type HamokMessage } from "../messages/hamok-message";
+import type { HamokConfig } from "./config.js";
+import type { HamokEvents } from "./events.js";
+import { mostCaughtUpVoter, type TransferHost, transferLeadership } from "./leadership-transfer";
 
 /**
  * Browser page lifecycle (DESIGN §5): a hidden tab's timers are throttled to
@@ -53,6 +55,22 @@ export interface PageLifecycleTargets {
 /** The `pageLifecycle` option: `false` (default) off, `true` the global `document`/`window`, or injected targets. */
 export type PageLifecycleOption = boolean | PageLifecycleTargets;
 
+/** What page lifecycle handling needs of its peer. */
+export interface PageLifecycleHost {
+  readonly config: HamokConfig;
+  readonly localPeerId: string;
+  readonly clusterId: string | undefined;
+  readonly isLeader: boolean;
+  /** Whether this peer joined (or bootstrapped) a cluster. */
+  readonly hasJoinedPeer: boolean;
+  /** The peer's events (subscribed to; never emitted on). */
+  readonly events: EventEmitter<HamokEvents>;
+  isClosed(): boolean;
+  send(message: HamokMessage): void;
+  leave(): Promise<void>;
+  transferHost(): TransferHost;
+}
+
 /** The payload of a visibility announcement. */
 interface VisibilityPayload {
   readonly hidden: boolean;
@@ -69,7 +87,7 @@ export class PageLifecycle {
   private readonly detach: () => void;
 
   /** Page lifecycle handling for `hamok`, or `undefined` when off or without a `document`. */
-  static create(hamok: Hamok, option: PageLifecycleOption | undefined): PageLifecycle | undefined {
+  static create(hamok: PageLifecycleHost, option: PageLifecycleOption | undefined): PageLifecycle | undefined {
     if (option === undefined || option === false) return undefined;
     if (option !== true) return new PageLifecycle(hamok, option);
     const { document, window } = globalThis as { document?: PageLifecycleDocument; window?: EventTarget };
@@ -78,7 +96,7 @@ export class PageLifecycle {
   }
 
   private constructor(
-    private readonly hamok: Hamok,
+    private readonly hamok: PageLifecycleHost,
     private readonly targets: PageLifecycleTargets,
   ) {
     const onVisibility = () => this.changed();
@@ -95,28 +113,29 @@ export class PageLifecycle {
     const onPeerLeft = (peerId: string) => this.hiddenPeers.delete(peerId);
     const onCheck = () => this.handOverIfHidden();
     const onClose = () => this.detach();
+    const { events } = hamok;
     targets.document.addEventListener("visibilitychange", onVisibility);
     targets.document.addEventListener("freeze", onFreeze);
     targets.document.addEventListener("resume", onResume);
     targets.window.addEventListener("pagehide", onPageHide);
-    hamok.on("joined", onPeerJoined);
-    hamok.on("remote-peer-joined", onPeerJoined);
-    hamok.on("remote-peer-left", onPeerLeft);
-    hamok.on("leader", onCheck);
+    events.on("joined", onPeerJoined);
+    events.on("remote-peer-joined", onPeerJoined);
+    events.on("remote-peer-left", onPeerLeft);
+    events.on("leader", onCheck);
     // Re-checked on every tick: a transfer that timed out is retried, and a leader elected while hidden moves on.
-    hamok.on("heartbeat", onCheck);
-    hamok.on("close", onClose);
+    events.on("heartbeat", onCheck);
+    events.on("close", onClose);
     this.detach = () => {
       targets.document.removeEventListener("visibilitychange", onVisibility);
       targets.document.removeEventListener("freeze", onFreeze);
       targets.document.removeEventListener("resume", onResume);
       targets.window.removeEventListener("pagehide", onPageHide);
-      hamok.off("joined", onPeerJoined);
-      hamok.off("remote-peer-joined", onPeerJoined);
-      hamok.off("remote-peer-left", onPeerLeft);
-      hamok.off("leader", onCheck);
-      hamok.off("heartbeat", onCheck);
-      hamok.off("close", onClose);
+      events.off("joined", onPeerJoined);
+      events.off("remote-peer-joined", onPeerJoined);
+      events.off("remote-peer-left", onPeerLeft);
+      events.off("leader", onCheck);
+      events.off("heartbeat", onCheck);
+      events.off("close", onClose);
     };
   }
 
@@ -139,7 +158,7 @@ export class PageLifecycle {
     if (typeof message !== "object" || message === null) return;
     const m = message as Record<string, unknown>;
     const payload = m.payload as Partial<VisibilityPayload> | undefined;
-    const clusterId = this.hamok.raft.clusterId;
+    const clusterId = this.hamok.clusterId;
     if (m.protocol !== HAMOK_PROTOCOL || m.type !== "storage" || m.storageId !== PAGE_VISIBILITY_CHANNEL) return;
     if (typeof m.sourceId !== "string" || m.sourceId === this.hamok.localPeerId) return;
     if (clusterId === undefined || m.clusterId !== clusterId) return;
@@ -163,14 +182,14 @@ export class PageLifecycle {
       return;
     }
     this.announce();
-    if (this.hamok.closed || this.hamok.peer === undefined) return;
+    if (this.hamok.isClosed() || !this.hamok.hasJoinedPeer) return;
     // Best effort: the page may be gone before the cluster confirms; the others then remove us on `peer-left`.
     this.hamok.leave().catch(() => undefined);
   }
 
   private announce(): void {
-    const clusterId = this.hamok.raft.clusterId;
-    if (this.hamok.closed || clusterId === undefined) return;
+    const clusterId = this.hamok.clusterId;
+    if (this.hamok.isClosed() || clusterId === undefined) return;
     const payload: VisibilityPayload = { hidden: this.hidden };
     this.hamok.send({
       protocol: HAMOK_PROTOCOL,
@@ -185,16 +204,17 @@ export class PageLifecycle {
   /** A hidden leader hands leadership to the most caught-up visible voter, if there is one. */
   private handOverIfHidden(): void {
     const { hamok } = this;
-    if (this.transferring || hamok.closed || !hamok.leader || !this.hidden) return;
+    if (this.transferring || hamok.isClosed() || !hamok.isLeader || !this.hidden) return;
     // At most one hand-over per election timeout: should stale announcements ever send leadership round
     // between hidden tabs, it moves at the pace of elections, not of message round trips.
     const now = hamok.config.clock.now();
     if (now - this.lastHandOverAt < hamok.config.electionTimeoutInMs) return;
-    const target = mostCaughtUpVoter(hamok, (peerId) => !this.hiddenPeers.has(peerId));
+    const transfer = hamok.transferHost();
+    const target = mostCaughtUpVoter(transfer.peer?.status(), (peerId) => !this.hiddenPeers.has(peerId));
     if (target === undefined) return;
     this.lastHandOverAt = now;
     this.transferring = true;
-    transferLeadership(hamok, target)
+    transferLeadership(transfer, target)
       .catch(() => undefined)
       .finally(() => {
         this.transferring = false;

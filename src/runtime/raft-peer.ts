@@ -1,6 +1,16 @@
 import type { HamokError } from "../errors";
 import { createSeededRandom, defaultSizeOf, RaftNode } from "../raft/index";
-import type { ConfChange, ConfState, Entry, RaftMessage, RaftRestoreState, Ready } from "../raft/types";
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  NodeId,
+  ProposeResult,
+  RaftMessage,
+  RaftRestoreState,
+  RaftStatus,
+  Ready,
+} from "../raft/types";
 import type { RaftLogs } from "../storage/raft-logs";
 import type { HamokConfig, TickPlan } from "./config";
 import type { HamokEvents, HamokState } from "./events";
@@ -36,7 +46,7 @@ export interface RaftPeerHost {
 
 /** See the module comment. */
 export class RaftPeer {
-  readonly driver: RaftDriver;
+  private readonly driver: RaftDriver;
   state: HamokState = "follower";
   leaderId: string | undefined;
   readonly remotePeerIds = new Set<string>();
@@ -97,13 +107,69 @@ export class RaftPeer {
     this.updateMembers(status.confState);
   }
 
-  get node(): RaftNode {
+  private get node(): RaftNode {
     return this.driver.node;
+  }
+
+  /** The core's view: role, term, log bounds, configuration, (leader) progress. */
+  status(): RaftStatus {
+    return this.node.status();
   }
 
   /** The current configuration. */
   get confState(): ConfState {
     return this.node.status().confState;
+  }
+
+  /** Whether the tick timer runs. */
+  get running(): boolean {
+    return this.driver.running;
+  }
+
+  /** Counters of the driver, for `hamok.stats`. */
+  get counters(): Readonly<RaftDriver["counters"]> {
+    return this.driver.counters;
+  }
+
+  /** Start ticking. */
+  start(): void {
+    this.driver.start();
+  }
+
+  /** Stop ticking; inbound traffic is ignored by the router meanwhile (as if frozen). */
+  pause(): void {
+    this.driver.pause();
+  }
+
+  /** Stop for good. */
+  close(): void {
+    this.driver.close();
+  }
+
+  /** Propose a normal entry (a request or a batch of them). */
+  propose(proposalId: string, data: unknown): ProposeResult {
+    return this.driver.input((node) => node.propose(proposalId, data));
+  }
+
+  /** Ask the leader for a read index (ReadIndex, Raft thesis §6.4). */
+  readIndex(context: string): void {
+    this.driver.input((node) => node.readIndex(context));
+  }
+
+  /** Start an election now (a bootstrapping single voter elects itself at once). */
+  campaign(): void {
+    this.driver.input((node) => node.campaign());
+  }
+
+  /** (Leader) hand leadership to `target` (Raft thesis §3.10). */
+  transferLeader(target: NodeId): void {
+    this.driver.input((node) => node.transferLeader(target));
+  }
+
+  /** Whether this peer has applied everything it knows to be committed. */
+  caughtUp(): boolean {
+    const status = this.node.status();
+    return status.applied >= status.commit;
   }
 
   /** Whether this peer is in the configuration (voter or learner). */
@@ -128,7 +194,7 @@ export class RaftPeer {
     if (onlyFollower && !this.onlyFollowerRequests.has(peerId)) {
       this.onlyFollowerRequests.add(peerId);
       const payload = { kind: "member", nodeId: peerId, onlyFollower: true };
-      this.driver.input((node) => node.propose(`member:${peerId}:${++this.confSeq}`, payload));
+      this.propose(`member:${peerId}:${++this.confSeq}`, payload);
     }
     this.joinRequests.add(peerId);
     this.runMembership();

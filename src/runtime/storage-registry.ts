@@ -1,11 +1,22 @@
-import type { StorageType } from "../collections/contract";
+import type { StorageCommand, StorageType } from "../collections/contract";
 import { HamokError } from "../errors";
-import type { Hamok } from "../hamok";
+import type { HamokConfig } from "./config.js";
 import type { AnyType, HamokStorage } from "./public-types";
+import type { ReplicatedState } from "./replicated-state.js";
 import { HamokStorageConnection } from "./storage-connection";
 
-/** The options of a submit without any (shared: one object less per write on the hot path). */
-const NO_OPTIONS: { readonly timeoutInMs?: number } = Object.freeze({});
+/** What the registry needs of its peer. */
+export interface RegistryHost {
+  readonly config: HamokConfig;
+  readonly localPeerId: string;
+  readonly ready: Promise<void>;
+  readonly remotePeerIds: ReadonlySet<string>;
+  readonly leaderId: string | undefined;
+  readonly replicated: ReplicatedState;
+  assertOpen(): void;
+  submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown>;
+  sync(timeoutInMs: number | undefined): Promise<void>;
+}
 
 /**
  * The collections created on one peer and their connections to Hamok: creation, `getOrCreate*` lookups and
@@ -19,7 +30,7 @@ export class StorageRegistry {
   readonly connections = new Map<string, HamokStorageConnection>();
 
   constructor(
-    private readonly hamok: Hamok,
+    private readonly hamok: RegistryHost,
     private readonly sendDirect: (storageId: string, payload: unknown, destinationId?: string) => void,
   ) {}
 
@@ -64,10 +75,9 @@ export class StorageRegistry {
           return hamok.remotePeerIds;
         },
         get leaderId() {
-          return hamok.peer?.leaderId;
+          return hamok.leaderId;
         },
-        submit: (command, timeoutInMs) =>
-          hamok.submit(command, timeoutInMs === undefined ? NO_OPTIONS : { timeoutInMs }),
+        submit: (command, timeoutInMs) => hamok.submit(command, timeoutInMs),
         sync: (timeoutInMs) => hamok.sync(timeoutInMs),
         sendDirect: this.sendDirect,
         detach: (closed) => {
