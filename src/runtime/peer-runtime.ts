@@ -8,8 +8,8 @@ import type { RaftMessage } from "../raft/types.js";
 import { type HamokConfig, type TickPlan, tickPlan } from "./config.js";
 import type { HamokEvents, HamokState } from "./events.js";
 import { InboundRouter } from "./inbound-router.js";
-import { Membership } from "./join-leave.js";
 import { type TransferHost, transferLeadership } from "./leadership-transfer.js";
+import { PeerLifecycle } from "./membership/peer-lifecycle.js";
 import { PageLifecycle, type PageLifecycleOption } from "./page-lifecycle.js";
 import type {
   AnyType,
@@ -42,7 +42,7 @@ export class PeerRuntime {
   /** Resolves when this peer first joined a cluster and caught up. Never rejects. */
   readonly ready: Promise<void>;
   private readonly registry: StorageRegistry;
-  private readonly membership: Membership;
+  private readonly membership: PeerLifecycle;
   private readonly router: InboundRouter;
   private readonly pageLifecycle: PageLifecycle | undefined;
   private closed = false;
@@ -76,7 +76,7 @@ export class PeerRuntime {
       () => this.peer?.status().applied ?? 0,
       config.clock,
     );
-    this.membership = new Membership(this);
+    this.membership = new PeerLifecycle(this);
     this.registry = new StorageRegistry(this, (storageId, payload, destinationId) =>
       this.router.sendDirect(storageId, payload, destinationId),
     );
