@@ -14,17 +14,17 @@ import {
   HamokRemoteMap,
   type HamokRemoteMapOptions,
 } from "./collections/index";
-import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/config";
-import type { HamokEvents, HamokState } from "./runtime/events";
-import type { PageLifecycleOption } from "./runtime/page-lifecycle";
-import { PeerRuntime } from "./runtime/peer-runtime.js";
+import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle";
+import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config";
+import type { HamokEvents, HamokState } from "./runtime/peer/events";
+import { PeerRuntime } from "./runtime/peer/peer-runtime.js";
 import type {
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
-} from "./runtime/public-types";
+} from "./runtime/peer/public-types";
 import { withZeroConfigTransport } from "./transport/zero-config";
 
 export type {
@@ -33,7 +33,7 @@ export type {
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
-} from "./runtime/public-types";
+} from "./runtime/peer/public-types";
 
 /**
  * A Hamok peer: joins a Raft cluster through any transport and hosts replicated
@@ -51,7 +51,7 @@ export class Hamok<
 
   /**
    * `pageLifecycle` (default `false`): in a browser, hand leadership to a visible tab when this one turns
-   * hidden or freezes, and leave on `pagehide`; see `src/runtime/page-lifecycle.ts`.
+   * hidden or freezes, and leave on `pagehide`; see `src/runtime/leadership/page-lifecycle.ts`.
    */
   constructor(
     providedConfig: Partial<HamokConstructorConfig<AppData>> & { readonly pageLifecycle?: PageLifecycleOption } = {},

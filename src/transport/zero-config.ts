@@ -11,8 +11,8 @@
  * `on("message")` listener on the Hamok (a listener means the app carries messages itself).
  */
 import type { HamokMessage } from "../messages/hamok-message.js";
-import type { HamokPersistence } from "../runtime/config.js";
-import type { HamokJoinParams } from "../runtime/public-types.js";
+import type { HamokPersistence } from "../runtime/peer/config.js";
+import type { HamokJoinParams } from "../runtime/peer/public-types.js";
 import { broadcastChannelTransport } from "./broadcast-channel.js";
 
 /** The room of the zero-configuration transport when the persistence names none. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isHamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
 import type { HamokMessage } from "../../src/messages/hamok-message";
-import { PAGE_VISIBILITY_CHANNEL } from "../../src/runtime/page-lifecycle";
+import { PAGE_VISIBILITY_CHANNEL } from "../../src/runtime/leadership/page-lifecycle";
 import { MemoryHub } from "../../src/transport/memory-hub";
 import { closeAll, eventually, FAST, joinAll, leaderOf } from "./helpers";
 

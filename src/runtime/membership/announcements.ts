@@ -1,6 +1,6 @@
 import { HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "../../messages/hamok-message.js";
-import type { Discovery } from "../discovery.js";
-import type { RaftPeer } from "../raft-peer.js";
+import type { RaftPeer } from "../peer/raft-peer.js";
+import type { Discovery } from "./discovery.js";
 import type { PeerLifecycleState } from "./peer-lifecycle-state.js";
 
 /** What this peer currently says about itself. */

@@ -1,10 +1,10 @@
 import type { ConfState, RaftRestoreState } from "../../raft/types.js";
 import type { PersistedState } from "../../storage/raft-logs.js";
-import type { HamokConfig } from "../config.js";
-import type { Discovery, DiscoveryHost } from "../discovery.js";
-import type { HamokJoinParams } from "../public-types.js";
-import type { RaftPeer } from "../raft-peer.js";
-import type { ReplicatedState } from "../replicated-state.js";
+import type { HamokConfig } from "../peer/config.js";
+import type { HamokJoinParams } from "../peer/public-types.js";
+import type { RaftPeer } from "../peer/raft-peer.js";
+import type { ReplicatedState } from "../replicated/replicated-state.js";
+import type { Discovery, DiscoveryHost } from "./discovery.js";
 
 /** What entering a cluster needs of its peer. */
 export interface EntryHost {

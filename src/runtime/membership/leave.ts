@@ -1,6 +1,6 @@
 import type { HamokClock } from "../../clock.js";
-import { mostCaughtUpVoter } from "../leadership-transfer.js";
-import type { RaftPeer } from "../raft-peer.js";
+import { mostCaughtUpVoter } from "../leadership/leadership-transfer.js";
+import type { RaftPeer } from "../peer/raft-peer.js";
 
 /** What a graceful departure needs of its peer. */
 export interface DepartureHost {

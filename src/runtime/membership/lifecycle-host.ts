@@ -2,11 +2,11 @@ import type { EventEmitter } from "eventemitter3";
 import type { HamokError } from "../../errors.js";
 import type { HamokMessage } from "../../messages/hamok-message.js";
 import type { RaftMessage } from "../../raft/types.js";
-import type { HamokConfig, TickPlan } from "../config.js";
-import type { HamokEvents } from "../events.js";
-import type { ReadBarriers } from "../read-barriers.js";
-import type { ReplicatedState } from "../replicated-state.js";
-import type { RequestTable } from "../requests.js";
+import type { HamokConfig, TickPlan } from "../peer/config.js";
+import type { HamokEvents } from "../peer/events.js";
+import type { ReplicatedState } from "../replicated/replicated-state.js";
+import type { ReadBarriers } from "../requests/read-barriers.js";
+import type { RequestTable } from "../requests/request-table.js";
 
 /** What the lifecycle needs of its peer. */
 export interface PeerLifecycleHost {

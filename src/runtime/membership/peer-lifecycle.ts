@@ -1,12 +1,12 @@
 import { HamokError } from "../../errors.js";
 import type { PeerAnnouncement } from "../../messages/hamok-message.js";
 import type { RaftMessage, RaftRestoreState } from "../../raft/types.js";
-import { Conditions } from "../conditions.js";
-import { Discovery, type DiscoveryHost } from "../discovery.js";
-import type { HamokEvents } from "../events.js";
-import type { HamokFetchRemotePeersResponse, HamokJoinParams } from "../public-types.js";
-import { RaftPeer, type RaftPeerHost } from "../raft-peer.js";
+import type { HamokEvents } from "../peer/events.js";
+import type { HamokFetchRemotePeersResponse, HamokJoinParams } from "../peer/public-types.js";
+import { RaftPeer, type RaftPeerHost } from "../peer/raft-peer.js";
 import { type AnnouncedView, Announcements, announcedView } from "./announcements.js";
+import { Conditions } from "./conditions.js";
+import { Discovery, type DiscoveryHost } from "./discovery.js";
 import { type EntryHost, enterCluster, settledRole } from "./join.js";
 import { departGracefully } from "./leave.js";
 import type { PeerLifecycleHost } from "./lifecycle-host.js";

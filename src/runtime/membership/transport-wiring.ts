@@ -2,7 +2,7 @@ import type { EventEmitter } from "eventemitter3";
 import { HamokError } from "../../errors.js";
 import type { HamokMessage } from "../../messages/hamok-message.js";
 import type { HamokTransport } from "../../transport/transport.js";
-import type { HamokEvents } from "../events.js";
+import type { HamokEvents } from "../peer/events.js";
 
 /** What the wiring needs of its peer. */
 export interface TransportWiringHost {

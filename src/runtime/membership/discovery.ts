@@ -1,6 +1,6 @@
-import type { ClockTimer, HamokClock } from "../clock.js";
-import { HamokError } from "../errors";
-import type { PeerAnnouncement } from "../messages/hamok-message";
+import type { ClockTimer, HamokClock } from "../../clock.js";
+import { HamokError } from "../../errors";
+import type { PeerAnnouncement } from "../../messages/hamok-message";
 
 /**
  * Deciding how `join()` enters a cluster. Peers announce themselves (hello,

@@ -1,4 +1,4 @@
-import type { ConfChange, RaftStatus } from "../raft/types";
+import type { ConfChange, RaftStatus } from "../../raft/types";
 
 /**
  * The leader's membership decisions, one single-server change at a time (Raft

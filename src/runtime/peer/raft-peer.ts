@@ -1,5 +1,5 @@
-import type { HamokError } from "../errors";
-import { createSeededRandom, defaultSizeOf, RaftNode } from "../raft/index";
+import type { HamokError } from "../../errors";
+import { createSeededRandom, defaultSizeOf, RaftNode } from "../../raft/index";
 import type {
   ConfChange,
   ConfState,
@@ -10,16 +10,16 @@ import type {
   RaftRestoreState,
   RaftStatus,
   Ready,
-} from "../raft/types";
-import type { RaftLogs } from "../storage/raft-logs";
+} from "../../raft/types";
+import type { RaftLogs } from "../../storage/raft-logs";
+import { nextConfChange } from "../membership/membership-rules";
+import { payloadSize } from "../replicated/log-payload";
+import type { ReplicatedState } from "../replicated/replicated-state";
+import type { ReadBarriers } from "../requests/read-barriers";
+import type { RequestTable } from "../requests/request-table";
 import type { HamokConfig, TickPlan } from "./config";
 import type { HamokEvents, HamokState } from "./events";
-import { payloadSize } from "./log-payload";
-import { nextConfChange } from "./membership";
 import { RaftDriver } from "./raft-driver";
-import type { ReadBarriers } from "./read-barriers";
-import type { ReplicatedState } from "./replicated-state";
-import type { RequestTable } from "./requests";
 
 /**
  * One peer's membership in one cluster: the Raft node and its driver, turned

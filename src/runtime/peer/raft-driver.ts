@@ -1,8 +1,8 @@
-import type { ClockTimer, HamokClock } from "../clock.js";
-import { HamokError } from "../errors";
-import type { RaftNode } from "../raft/index";
-import type { ConfState, Entry, RaftMessage, Ready, Snapshot } from "../raft/types";
-import type { RaftLogs, SaveBatch } from "../storage/raft-logs";
+import type { ClockTimer, HamokClock } from "../../clock.js";
+import { HamokError } from "../../errors";
+import type { RaftNode } from "../../raft/index";
+import type { ConfState, Entry, RaftMessage, Ready, Snapshot } from "../../raft/types";
+import type { RaftLogs, SaveBatch } from "../../storage/raft-logs";
 
 /**
  * Drives a {@link RaftNode}: a timer calls `tick()`; every input schedules one

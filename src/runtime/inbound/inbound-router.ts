@@ -1,9 +1,9 @@
-import { HamokError } from "../errors";
-import { HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "../messages/hamok-message";
-import { validateHamokMessage } from "../messages/validate";
-import type { RaftMessage } from "../raft/types.js";
-import type { HamokConfig } from "./config.js";
-import type { HamokStorageConnection } from "./storage-connection";
+import { HamokError } from "../../errors";
+import { HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "../../messages/hamok-message";
+import { validateHamokMessage } from "../../messages/validate";
+import type { RaftMessage } from "../../raft/types.js";
+import type { CollectionConnection } from "../collections/collection-connection";
+import type { HamokConfig } from "../peer/config.js";
 
 /** What the router needs of its peer. */
 export interface RouterHost {
@@ -37,7 +37,7 @@ export class InboundRouter {
   constructor(
     private readonly hamok: RouterHost,
     private readonly membership: RouterMembership,
-    private readonly connections: ReadonlyMap<string, HamokStorageConnection>,
+    private readonly connections: ReadonlyMap<string, CollectionConnection>,
   ) {}
 
   /** See `Hamok.accept`. Never throws. */

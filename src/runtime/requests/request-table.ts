@@ -1,15 +1,15 @@
-import type { ClockTimer, HamokClock } from "../clock.js";
-import type { StorageCommand } from "../collections/contract";
-import { HamokError, type HamokErrorCode } from "../errors";
-import type { ProposalRejectReason, ProposeResult } from "../raft/types";
-import type { RequestBatchPayload, RequestPayload } from "./log-payload";
-import type { AppliedResult } from "./sessions";
+import type { ClockTimer, HamokClock } from "../../clock.js";
+import type { StorageCommand } from "../../collections/contract";
+import { HamokError, type HamokErrorCode } from "../../errors";
+import type { ProposalRejectReason, ProposeResult } from "../../raft/types";
+import type { RequestBatchPayload, RequestPayload } from "../replicated/log-payload";
+import type { AppliedResult } from "../replicated/sessions";
 
 /**
  * The requests this peer has submitted and not yet seen applied. A request
  * keeps its (session, seq) identity across retries, so re-proposing it after a
  * leader change or a lost forward is safe: the log applies it at most once
- * (see `sessions.ts`, Raft thesis §6.3).
+ * (see `runtime/replicated/sessions.ts`, Raft thesis §6.3).
  *
  * Requests proposed in the same turn of the event loop go into one log entry
  * (a batch, split by size), so 10,000 pipelined writes cost a handful of

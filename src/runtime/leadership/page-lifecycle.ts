@@ -1,11 +1,11 @@
 import type { EventEmitter } from "eventemitter3";
-import { HAMOK_PROTOCOL, type HamokMessage } from "../messages/hamok-message";
-import type { HamokConfig } from "./config.js";
-import type { HamokEvents } from "./events.js";
+import { HAMOK_PROTOCOL, type HamokMessage } from "../../messages/hamok-message";
+import type { HamokConfig } from "../peer/config.js";
+import type { HamokEvents } from "../peer/events.js";
 import { mostCaughtUpVoter, type TransferHost, transferLeadership } from "./leadership-transfer";
 
 /**
- * Browser page lifecycle (DESIGN §5): a hidden tab's timers are throttled to
+ * Browser page lifecycle: a hidden tab's timers are throttled to
  * 1 s (and to 1 min after 5 minutes), a frozen tab runs nothing, so a leader in
  * such a tab stalls the whole cluster until the others notice. Hence:
  *

@@ -1,16 +1,21 @@
 import type { EventEmitter } from "eventemitter3";
-import type { StorageCommand, StorageType } from "../collections/contract.js";
-import { createStateMachine } from "../collections/index.js";
-import { HamokError } from "../errors.js";
-import { HAMOK_PROTOCOL, type HamokMessage } from "../messages/hamok-message.js";
-import { defaultSizeOf } from "../raft/index.js";
-import type { RaftMessage } from "../raft/types.js";
+import type { StorageCommand, StorageType } from "../../collections/contract.js";
+import { createStateMachine } from "../../collections/index.js";
+import { HamokError } from "../../errors.js";
+import { HAMOK_PROTOCOL, type HamokMessage } from "../../messages/hamok-message.js";
+import { defaultSizeOf } from "../../raft/index.js";
+import type { RaftMessage } from "../../raft/types.js";
+import type { CollectionConnection } from "../collections/collection-connection.js";
+import { CollectionRegistry } from "../collections/collection-registry.js";
+import { InboundRouter } from "../inbound/inbound-router.js";
+import { type TransferHost, transferLeadership } from "../leadership/leadership-transfer.js";
+import { PageLifecycle, type PageLifecycleOption } from "../leadership/page-lifecycle.js";
+import { PeerLifecycle } from "../membership/peer-lifecycle.js";
+import { ReplicatedState } from "../replicated/replicated-state.js";
+import { ReadBarriers } from "../requests/read-barriers.js";
+import { RequestTable } from "../requests/request-table.js";
 import { type HamokConfig, type TickPlan, tickPlan } from "./config.js";
 import type { HamokEvents, HamokState } from "./events.js";
-import { InboundRouter } from "./inbound-router.js";
-import { type TransferHost, transferLeadership } from "./leadership-transfer.js";
-import { PeerLifecycle } from "./membership/peer-lifecycle.js";
-import { PageLifecycle, type PageLifecycleOption } from "./page-lifecycle.js";
 import type {
   AnyType,
   HamokFetchRemotePeersResponse,
@@ -20,11 +25,6 @@ import type {
   HamokStorage,
 } from "./public-types.js";
 import type { RaftPeer } from "./raft-peer.js";
-import { ReadBarriers } from "./read-barriers.js";
-import { ReplicatedState } from "./replicated-state.js";
-import { RequestTable } from "./requests.js";
-import type { HamokStorageConnection } from "./storage-connection.js";
-import { StorageRegistry } from "./storage-registry.js";
 
 /**
  * One peer's runtime: the context every runtime module works in. It owns the configuration, the replicated
@@ -41,8 +41,8 @@ export class PeerRuntime {
   readonly counters = { sent: 0, received: 0, dropped: 0 };
   /** Resolves when this peer first joined a cluster and caught up. Never rejects. */
   readonly ready: Promise<void>;
-  private readonly registry: StorageRegistry;
-  private readonly membership: PeerLifecycle;
+  private readonly collections: CollectionRegistry;
+  private readonly lifecycle: PeerLifecycle;
   private readonly router: InboundRouter;
   private readonly pageLifecycle: PageLifecycle | undefined;
   private closed = false;
@@ -56,7 +56,7 @@ export class PeerRuntime {
     this.replicated = new ReplicatedState(createStateMachine, {
       onRequestApplied: (payload, result, outcome, context) => {
         if (outcome !== undefined)
-          this.registry.connections.get(payload.command.storageId)?.applied(payload.command, outcome, context);
+          this.collections.connections.get(payload.command.storageId)?.applied(payload.command, outcome, context);
         this.requests.applied(payload, result);
       },
       onRestored: () => {
@@ -76,22 +76,22 @@ export class PeerRuntime {
       () => this.peer?.status().applied ?? 0,
       config.clock,
     );
-    this.membership = new PeerLifecycle(this);
-    this.registry = new StorageRegistry(this, (storageId, payload, destinationId) =>
+    this.lifecycle = new PeerLifecycle(this);
+    this.collections = new CollectionRegistry(this, (storageId, payload, destinationId) =>
       this.router.sendDirect(storageId, payload, destinationId),
     );
-    this.router = new InboundRouter(this, this.membership, this.registry.connections);
-    this.ready = this.membership.joinedOnce;
+    this.router = new InboundRouter(this, this.lifecycle, this.collections.connections);
+    this.ready = this.lifecycle.joinedOnce;
     this.pageLifecycle = PageLifecycle.create(this, pageLifecycle);
   }
 
-  private connections(): IterableIterator<HamokStorageConnection> {
-    return this.registry.connections.values();
+  private connections(): IterableIterator<CollectionConnection> {
+    return this.collections.connections.values();
   }
 
   /** The Raft peer, once this peer joined or bootstrapped a cluster. */
   private get peer(): RaftPeer | undefined {
-    return this.membership.peer;
+    return this.lifecycle.peer;
   }
 
   get localPeerId(): string {
@@ -99,11 +99,11 @@ export class PeerRuntime {
   }
 
   get storages(): ReadonlyMap<string, HamokStorage> {
-    return this.registry.storages;
+    return this.collections.storages;
   }
 
   get clusterId(): string | undefined {
-    return this.membership.clusterId;
+    return this.lifecycle.clusterId;
   }
 
   get remotePeerIds(): ReadonlySet<string> {
@@ -166,7 +166,7 @@ export class PeerRuntime {
       appliedEntries: counters?.appliedEntries ?? 0,
       snapshots: counters?.snapshots ?? 0,
       pendingRequests: this.requests.size,
-      storages: this.registry.storages.size,
+      storages: this.collections.storages.size,
       raftLogs: this.config.raftLogs.stats(),
     };
   }
@@ -190,11 +190,11 @@ export class PeerRuntime {
   }
 
   join(params: HamokJoinParams): Promise<void> {
-    return this.membership.join(params);
+    return this.lifecycle.join(params);
   }
 
   leave(): Promise<void> {
-    return this.membership.leave();
+    return this.lifecycle.leave();
   }
 
   transferLeadership(peerId: string | undefined): Promise<void> {
@@ -222,24 +222,24 @@ export class PeerRuntime {
     this.barriers.rejectAll("Closed", "Hamok was closed");
     this.peer?.close();
     if (wasRunning) this.events.emit("stopped");
-    this.registry.closeAll();
-    await this.membership.close();
+    this.collections.closeAll();
+    await this.lifecycle.close();
     await this.config.raftLogs.close();
     this.events.emit("close");
     this.events.removeAllListeners();
   }
 
   addRemotePeerId(peerId: string): void {
-    this.membership.knownPeers.add(peerId);
+    this.lifecycle.knownPeers.add(peerId);
   }
 
   removeRemotePeerId(peerId: string): void {
-    this.membership.peerLeft(peerId);
+    this.lifecycle.peerLeft(peerId);
   }
 
   fetchRemotePeers(timeoutInMs: number): Promise<HamokFetchRemotePeersResponse> {
     this.assertOpen();
-    return this.membership.fetchRemotePeers(timeoutInMs);
+    return this.lifecycle.fetchRemotePeers(timeoutInMs);
   }
 
   /** See `Hamok.waitUntilLeader`. */
@@ -290,9 +290,9 @@ export class PeerRuntime {
   createCollection<T extends HamokStorage>(
     type: StorageType,
     id: string,
-    build: (connection: HamokStorageConnection) => T,
+    build: (connection: CollectionConnection) => T,
   ): T {
-    return this.registry.create(type, id, build);
+    return this.collections.create(type, id, build);
   }
 
   /** The collection `id` if it is a `kind`, else a new one from `create`; `callback(exists)` says which. */
@@ -302,7 +302,7 @@ export class PeerRuntime {
     create: () => T,
     callback: ((exists: boolean) => void) | undefined,
   ): T {
-    return this.registry.getOrCreate(id, kind, create, callback);
+    return this.collections.getOrCreate(id, kind, create, callback);
   }
 
   /** Emit an outbound message. */
@@ -314,7 +314,7 @@ export class PeerRuntime {
 
   /** Wrap and emit a Raft message. */
   sendRaft(raft: RaftMessage): void {
-    const clusterId = this.membership.clusterId;
+    const clusterId = this.lifecycle.clusterId;
     if (clusterId === undefined) return;
     this.send({
       protocol: HAMOK_PROTOCOL,

@@ -1,8 +1,8 @@
-import { type HamokClock, realClock } from "../clock.js";
-import { HamokError } from "../errors";
-import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../storage/indexeddb/index";
-import { MemoryRaftLogs } from "../storage/memory-raft-logs";
-import type { RaftLogs } from "../storage/raft-logs";
+import { type HamokClock, realClock } from "../../clock.js";
+import { HamokError } from "../../errors";
+import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index";
+import { MemoryRaftLogs } from "../../storage/memory-raft-logs";
+import type { RaftLogs } from "../../storage/raft-logs";
 
 /**
  * Hamok's configuration: what the user may pass, its defaults, and how the

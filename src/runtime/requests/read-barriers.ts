@@ -1,6 +1,6 @@
-import type { ClockTimer, HamokClock } from "../clock.js";
-import { HamokError } from "../errors";
-import type { ReadState } from "../raft/types";
+import type { ClockTimer, HamokClock } from "../../clock.js";
+import { HamokError } from "../../errors";
+import type { ReadState } from "../../raft/types";
 
 /**
  * Linearizable read barriers (ReadIndex, Raft thesis §6.4): the leader confirms

@@ -1,9 +1,9 @@
 import type { EventEmitter } from "eventemitter3";
-import type { HamokClock } from "../clock.js";
-import { HamokError } from "../errors";
-import type { RaftStatus } from "../raft/types.js";
-import type { HamokEvents } from "./events.js";
-import type { RaftPeer } from "./raft-peer.js";
+import type { HamokClock } from "../../clock.js";
+import { HamokError } from "../../errors";
+import type { RaftStatus } from "../../raft/types.js";
+import type { HamokEvents } from "../peer/events.js";
+import type { RaftPeer } from "../peer/raft-peer.js";
 
 /**
  * Handing leadership to another voter on request (`Hamok.transferLeadership`).
