@@ -1,5 +1,5 @@
 import type { HamokError } from "../../errors";
-import { createSeededRandom, defaultSizeOf, RaftNode } from "../../raft/index";
+import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index";
 import type {
   ConfChange,
   ConfState,
@@ -12,7 +12,6 @@ import type {
   Ready,
 } from "../../raft/types";
 import type { RaftLogs } from "../../storage/raft-logs";
-import { nextConfChange } from "../membership/membership-rules";
 import { payloadSize } from "../replicated/log-payload";
 import type { ReplicatedState } from "../replicated/replicated-state";
 import type { ReadBarriers } from "../requests/read-barriers";
@@ -304,8 +303,8 @@ export class RaftPeer {
   runMembership(): void {
     if (this.confPendingTicks > 0) return;
     const onlyFollowers = new Set([...this.host.replicated.onlyFollowers, ...this.onlyFollowerRequests]);
-    const change = nextConfChange({
-      status: this.node.status(),
+    // The one membership policy (src/raft/membership-policy.ts), the same the simulations run.
+    const change = nextMembershipChange(this.node.status(), {
       joinRequests: this.joinRequests,
       departed: this.departed,
       onlyFollowers,
