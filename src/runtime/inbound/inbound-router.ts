@@ -1,5 +1,10 @@
 import { HamokError } from "../../errors";
-import { HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "../../messages/hamok-message";
+import {
+  HAMOK_PROTOCOL,
+  type HamokMessage,
+  type PeerAnnouncement,
+  type StorageDirectEnvelope,
+} from "../../messages/hamok-message";
 import { validateHamokMessage } from "../../messages/validate";
 import type { RaftMessage } from "../../raft/types.js";
 import type { CollectionConnection } from "../collections/collection-connection";
@@ -33,6 +38,8 @@ export interface RouterMembership {
 export class InboundRouter {
   /** Foreign (cluster, peer) pairs already reported, so one stray peer does not flood `error`. */
   private readonly reportedForeign = new Set<string>();
+  /** Reserved direct-message channels of runtime modules (no collection uses their ids). */
+  private readonly channels = new Map<string, (message: StorageDirectEnvelope) => void>();
 
   constructor(
     private readonly hamok: RouterHost,
@@ -93,10 +100,25 @@ export class InboundRouter {
         if (ours === undefined || message.raft.to !== hamok.localPeerId) return;
         membership.stepRaft(message.raft);
         return;
-      case "storage":
-        this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
+      case "storage": {
+        const channel = this.channels.get(message.storageId);
+        if (channel !== undefined) channel(message);
+        else this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
         return;
+      }
     }
+  }
+
+  /**
+   * Deliver the validated direct messages of the reserved channel `storageId` to `handler` (a runtime module's
+   * own traffic, such as page visibility), so that every inbound message takes this one validated path.
+   * Returns the unsubscribe function.
+   */
+  onChannel(storageId: string, handler: (message: StorageDirectEnvelope) => void): () => void {
+    this.channels.set(storageId, handler);
+    return () => {
+      if (this.channels.get(storageId) === handler) this.channels.delete(storageId);
+    };
   }
 
   /** Send a collection's direct message to one peer or all. */

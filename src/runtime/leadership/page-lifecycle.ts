@@ -1,5 +1,5 @@
 import type { EventEmitter } from "eventemitter3";
-import { HAMOK_PROTOCOL, type HamokMessage } from "../../messages/hamok-message";
+import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message";
 import type { HamokConfig } from "../peer/config.js";
 import type { HamokEvents } from "../peer/events.js";
 import { mostCaughtUpVoter, type TransferHost, transferLeadership } from "./leadership-transfer";
@@ -67,6 +67,8 @@ export interface PageLifecycleHost {
   readonly events: EventEmitter<HamokEvents>;
   isClosed(): boolean;
   send(message: HamokMessage): void;
+  /** Validated inbound messages of a reserved channel go to `handler`; returns the unsubscribe function. */
+  onChannel(storageId: string, handler: (message: StorageDirectEnvelope) => void): () => void;
   leave(): Promise<void>;
   transferHost(): TransferHost;
 }
@@ -125,7 +127,9 @@ export class PageLifecycle {
     // Re-checked on every tick: a transfer that timed out is retried, and a leader elected while hidden moves on.
     events.on("heartbeat", onCheck);
     events.on("close", onClose);
+    const offChannel = hamok.onChannel(PAGE_VISIBILITY_CHANNEL, (message) => this.onVisibility(message));
     this.detach = () => {
+      offChannel();
       targets.document.removeEventListener("visibilitychange", onVisibility);
       targets.document.removeEventListener("freeze", onFreeze);
       targets.document.removeEventListener("resume", onResume);
@@ -150,22 +154,17 @@ export class PageLifecycle {
   }
 
   /**
-   * Look at an inbound message (after `Hamok.accept` routed it): a visibility
-   * announcement of a peer of our cluster updates what we know. Anything else is
-   * ignored; never throws.
+   * A visibility announcement arrived on {@link PAGE_VISIBILITY_CHANNEL}, already validated and routed (not
+   * from us, addressed to us or everyone, not of a foreign cluster). Only our own cluster's peers count; the
+   * payload is this module's own: a malformed one is ignored.
    */
-  observe(message: unknown): void {
-    if (typeof message !== "object" || message === null) return;
-    const m = message as Record<string, unknown>;
-    const payload = m.payload as Partial<VisibilityPayload> | undefined;
+  private onVisibility(message: StorageDirectEnvelope): void {
     const clusterId = this.hamok.clusterId;
-    if (m.protocol !== HAMOK_PROTOCOL || m.type !== "storage" || m.storageId !== PAGE_VISIBILITY_CHANNEL) return;
-    if (typeof m.sourceId !== "string" || m.sourceId === this.hamok.localPeerId) return;
-    if (clusterId === undefined || m.clusterId !== clusterId) return;
-    if (m.destinationId !== undefined && m.destinationId !== this.hamok.localPeerId) return;
+    if (clusterId === undefined || message.clusterId !== clusterId) return;
+    const payload = message.payload as Partial<VisibilityPayload> | null | undefined;
     if (typeof payload !== "object" || payload === null || typeof payload.hidden !== "boolean") return;
-    if (payload.hidden) this.hiddenPeers.add(m.sourceId);
-    else this.hiddenPeers.delete(m.sourceId);
+    if (payload.hidden) this.hiddenPeers.add(message.sourceId);
+    else this.hiddenPeers.delete(message.sourceId);
     this.handOverIfHidden();
   }
 

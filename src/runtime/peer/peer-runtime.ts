@@ -2,7 +2,7 @@ import type { EventEmitter } from "eventemitter3";
 import type { StorageCommand, StorageType } from "../../collections/contract.js";
 import { createStateMachine } from "../../collections/index.js";
 import { HamokError } from "../../errors.js";
-import { HAMOK_PROTOCOL, type HamokMessage } from "../../messages/hamok-message.js";
+import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message.js";
 import { defaultSizeOf } from "../../raft/index.js";
 import type { RaftMessage } from "../../raft/types.js";
 import type { CollectionConnection } from "../collections/collection-connection.js";
@@ -44,7 +44,6 @@ export class PeerRuntime {
   private readonly collections: CollectionRegistry;
   private readonly lifecycle: PeerLifecycle;
   private readonly router: InboundRouter;
-  private readonly pageLifecycle: PageLifecycle | undefined;
   private closed = false;
 
   constructor(
@@ -82,7 +81,8 @@ export class PeerRuntime {
     );
     this.router = new InboundRouter(this, this.lifecycle, this.collections.connections);
     this.ready = this.lifecycle.joinedOnce;
-    this.pageLifecycle = PageLifecycle.create(this, pageLifecycle);
+    // It lives on its subscriptions (page events, peer events, its channel) and detaches itself on close.
+    PageLifecycle.create(this, pageLifecycle);
   }
 
   private connections(): IterableIterator<CollectionConnection> {
@@ -283,7 +283,6 @@ export class PeerRuntime {
   /** See `Hamok.accept`. Never throws. */
   accept(message: unknown): void {
     this.router.accept(message);
-    this.pageLifecycle?.observe(message);
   }
 
   /** Create the collection `id` of `type` with `build`. */
@@ -303,6 +302,11 @@ export class PeerRuntime {
     callback: ((exists: boolean) => void) | undefined,
   ): T {
     return this.collections.getOrCreate(id, kind, create, callback);
+  }
+
+  /** Validated direct messages of a reserved channel go to `handler` (see `InboundRouter.onChannel`). */
+  onChannel(storageId: string, handler: (message: StorageDirectEnvelope) => void): () => void {
+    return this.router.onChannel(storageId, handler);
   }
 
   /** Emit an outbound message. */
