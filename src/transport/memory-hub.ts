@@ -1,7 +1,7 @@
 import { EventEmitter } from "eventemitter3";
 import { type HamokClock, realClock } from "../clock.js";
 import type { HamokMessage } from "../messages/hamok-message";
-import { createSeededRandom } from "../raft/random";
+import { createSeededRandom } from "../util/random.js";
 import type { HamokTransport, TransportEvents } from "./transport";
 
 /**
