@@ -206,6 +206,29 @@ function raftGlobalsOf(path: string, source: string): string[] {
   return found;
 }
 
+const TIMERS = new Set(["setTimeout", "setInterval", "clearTimeout", "clearInterval", "performance"]);
+
+/** Reads of time outside the injected clock (`line: what`): timers, `performance`, `Date.now`. */
+function clockReadsOf(path: string, source: string): string[] {
+  const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: string[] = [];
+  const at = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && TIMERS.has(node.text) && !isNameOnly(node)) found.push(`${at(node)}: ${node.text}`);
+    else if (
+      ts.isPropertyAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === "Date" &&
+      node.name.text === "now"
+    ) {
+      found.push(`${at(node)}: Date.now`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
+
 /** Every violation in a file set (paths relative to src/, posix): `file: what`. Empty when the layers hold. */
 function violationsOf(files: ReadonlyMap<string, string>): string[] {
   const violations: string[] = [];
@@ -233,6 +256,10 @@ function violationsOf(files: ReadonlyMap<string, string>): string[] {
     }
     if (layer === "raft") {
       for (const found of raftGlobalsOf(path, source)) violations.push(`${path}:${found} in the pure core`);
+    }
+    // Time comes from the injected HamokClock everywhere; only clock.ts wraps the platform's.
+    if (layer !== "clock") {
+      for (const found of clockReadsOf(path, source)) violations.push(`${path}:${found} outside the clock`);
     }
   }
   return violations;
@@ -345,6 +372,19 @@ describe("the architecture checker", () => {
       "raft/bad.ts:6: async in the pure core",
       "raft/bad.ts:6: Promise in the pure core",
       "raft/bad.ts:6: await in the pure core",
+      "raft/bad.ts:2: setTimeout outside the clock",
+      "raft/bad.ts:3: Date.now outside the clock",
+    ]);
+  });
+
+  it("fails on time read outside the injected clock anywhere under src/, but not in clock.ts", () => {
+    const files = base({
+      "clock.ts": "export const realClock = { now: () => Date.now(), t: () => globalThis.setTimeout };\n",
+      "runtime/peer/raft-driver.ts": "export const start = () => setInterval(() => Date.now(), 10);\n",
+    });
+    expect(violationsOf(files)).toEqual([
+      "runtime/peer/raft-driver.ts:1: setInterval outside the clock",
+      "runtime/peer/raft-driver.ts:1: Date.now outside the clock",
     ]);
   });
 
