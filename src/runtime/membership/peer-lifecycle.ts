@@ -341,6 +341,7 @@ export class PeerLifecycle {
           clock: host.config.clock,
           patienceInMs: host.config.electionTimeoutInMs,
           retryInMs: host.config.heartbeatInMs,
+          activeWithinTicks: host.plan.electionTicks,
           until: (check, timeoutInMs) => this.until(check, timeoutInMs),
           leaderMembers: () => this.announcements.leaderMembers,
           forgetLeaderMembers: () => {
