@@ -49,6 +49,7 @@ export class PeerLifecycle {
       accept: (message) => host.accept(message),
       reportError: (error) => host.reportError(error),
       peerLeft: (peerId) => this.peerLeft(peerId),
+      peerJoined: (peerId) => this.peerJoined(peerId),
     });
     const self = this;
     this.announcements = new Announcements({
@@ -304,6 +305,14 @@ export class PeerLifecycle {
     if (peer === undefined) return;
     peer.departed.add(peerId);
     if (peer.state === "leader") peer.runMembership();
+  }
+
+  /**
+   * A room member appeared: if we saw it leave, it is back (a reloaded tab, or a new tab that adopted its database):
+   * it is no longer departed, so a leader does not remove a live member for a departure it outlived.
+   */
+  peerJoined(peerId: string): void {
+    this.peer?.departed.delete(peerId);
   }
 
   /** See `Hamok.fetchRemotePeers`. */
