@@ -97,7 +97,10 @@ describe("stand-ins for provably dead members", () => {
     t.clock.advance(100);
     t.standIns.tick();
     await t.settle();
-    expect(t.log).toEqual(["start b", "remove b", "start c", "remove c"]);
+    expect(t.log).toEqual(["start b", "start c"]);
+    // From the next tick on, each stand-in asks for its removal.
+    t.standIns.tick();
+    expect(t.log.slice(2)).toEqual(["remove b", "remove c"]);
     expect(t.standIns.actingFor).toEqual(["b", "c"]);
     expect(t.changes.at(-1)).toEqual(["b", "c"]);
   });
@@ -124,7 +127,7 @@ describe("stand-ins for provably dead members", () => {
       t.clock.advance(100);
       t.standIns.tick();
     }
-    expect(t.log.filter((line) => line === "remove b")).toHaveLength(4);
+    expect(t.log.filter((line) => line === "remove b")).toHaveLength(3);
   });
 
   it("finishes once this peer sees the removal committed: closes the stand-in, then retires the member's database", async () => {

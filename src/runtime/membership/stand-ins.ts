@@ -155,7 +155,7 @@ export class StandIns {
           lock.release();
           continue;
         }
-        await this.standIn(peerId, lock);
+        void this.standIn(peerId, lock);
       }
     } catch (error) {
       this.host.reportError(asHamokError(error, "cannot look for dead members"));
@@ -166,13 +166,16 @@ export class StandIns {
 
   private async standIn(peerId: string, lock: DeadPeerLock): Promise<void> {
     const peer = this.host.createStandIn(peerId);
-    const acting: Acting = { lock, peer, removedAt: undefined, lastAsk: this.host.clock.now(), finishing: false };
+    const acting: Acting = { lock, peer, removedAt: undefined, lastAsk: Number.NEGATIVE_INFINITY, finishing: false };
     this.acting.set(peerId, acting);
     this.host.changed(this.actingFor);
+    // Starting resolves only once the stand-in has a leader and caught up, which may need its own vote: the
+    // removal is asked on every tick meanwhile (see follow), not after the start.
     try {
       await peer.start();
-      if (this.acting.get(peerId) === acting && !acting.finishing) peer.requestRemoval();
     } catch (error) {
+      // A stand-in closed because its removal committed fails its start with Closed: that is the success path.
+      if (acting.finishing || this.closed) return;
       this.host.reportError(asHamokError(error, `the stand-in for ${peerId} failed to start`));
       if (this.acting.get(peerId) === acting) {
         this.acting.delete(peerId);
