@@ -193,6 +193,18 @@ export class Hamok<
     return this.#runtime.quorum;
   }
 
+  /**
+   * **Unsafe** recovery for a cluster whose majority is gone for good (etcd's force-new-cluster): re-form the
+   * cluster from this peer's own state, alone. Every other member is removed in this peer's log, its whole log is
+   * committed (entries that never reached a quorum included), and it elects itself; others may join it afterwards.
+   * If the removed members are in fact alive somewhere, there are now two clusters that diverge: call this only
+   * when the application knows they are gone (for example after `quorum` has named them missing for long).
+   * Rejects `NotMember` when this peer is not a member of a cluster, `Closed` when closed.
+   */
+  unsafeForceNewCluster(): Promise<void> {
+    return this.#runtime.forceNewCluster();
+  }
+
   /** The provably dead members of this browser this peer currently stands in for (event `acting-for-changed`). */
   get actingFor(): readonly string[] {
     return this.#runtime.actingFor;

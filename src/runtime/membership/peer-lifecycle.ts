@@ -8,6 +8,7 @@ import { type AnnouncedView, Announcements, announcedView } from "./announcement
 import { Conditions } from "./conditions.js";
 import { Discovery, type DiscoveryHost } from "./discovery.js";
 import { type EntryHost, enterCluster, settledRole } from "./join.js";
+import { forceNewCluster } from "./force-new-cluster.js";
 import { departGracefully } from "./leave.js";
 import type { PeerLifecycleHost } from "./lifecycle-host.js";
 import { PeerLifecycleStateMachine } from "./peer-lifecycle-state.js";
@@ -329,6 +330,22 @@ export class PeerLifecycle {
       leaderId ??= entry.peer.leaderId;
     }
     return { remotePeers: [...heard.keys()], clusterId, leaderId };
+  }
+
+  /** See `Hamok.unsafeForceNewCluster` (`force-new-cluster.ts`). */
+  async forceNewCluster(): Promise<void> {
+    const { host } = this;
+    host.assertOpen();
+    if (this.lifecycle.isLeavingOrLeft) throw new HamokError("NotMember", "this peer left its cluster");
+    await forceNewCluster({
+      localPeerId: host.localPeerId,
+      logs: host.config.raftLogs,
+      replicated: host.replicated,
+      peer: this.peer,
+      clusterId: this.clusterId,
+      createPeer: (clusterId, restore) => this.createPeer(clusterId, restore),
+    });
+    this.progress();
   }
 
   /** See `Hamok.leave`. */

@@ -152,6 +152,12 @@ export class PeerRuntime {
     peer.proposeConfChange({ type: "remove", nodeId: this.localPeerId });
   }
 
+  /** See `Hamok.unsafeForceNewCluster`. */
+  async forceNewCluster(): Promise<void> {
+    await this.lifecycle.forceNewCluster();
+    this.events.emit("started");
+  }
+
   /** Stand in for provably dead members of this browser from now on. */
   useStandIns(plan: StandInPlan): void {
     this.health.useStandIns(plan);
