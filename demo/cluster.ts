@@ -53,6 +53,11 @@ export async function createDemoCluster(config: DemoConfig): Promise<DemoCluster
     snapshotThresholdEntries: config.snapshotEvery,
     // A hidden tab hands leadership to a visible one; pagehide leaves the cluster gracefully (DESIGN §5).
     ...(config.pageLifecycle === undefined ? {} : { pageLifecycle: config.pageLifecycle }),
+    // A closed or crashed tab of this browser is stood in for until its removal commits (issue 10).
+    standIns: {
+      room: config.room,
+      transport: () => webrtcTransport<HamokMessage>({ url: config.signalUrl, room: config.room }),
+    },
   });
   const transport = webrtcTransport<HamokMessage>({ url: config.signalUrl, room: config.room });
   const traffic = new TrafficCounters();

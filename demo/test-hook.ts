@@ -2,6 +2,7 @@ import { addTask, removeTask, renameBoard, toggleTask } from "./actions";
 import type { DemoCluster } from "./cluster";
 import { type ClusterView, inspectCluster } from "./inspect";
 import type { Activity, Task } from "./model";
+import { forceNewCluster } from "./quorum-banner";
 
 /** How a write started with {@link DemoTestHook.startTasks} ended. */
 export interface WriteOutcome {
@@ -103,16 +104,12 @@ export function installTestHook(cluster: DemoCluster, joined: Promise<void>): De
       Object.defineProperty(document, "hidden", { configurable: true, get: () => state === "hidden" });
       document.dispatchEvent(new Event("visibilitychange"));
     },
-    actingFor: () => notYet("actingFor"),
-    quorum: () => notYet("quorum"),
-    forceNewCluster: () => notYet("forceNewCluster"),
+    actingFor: () => [...cluster.hamok.actingFor],
+    quorum: () => ({ ...cluster.hamok.quorum, missingVoters: [...cluster.hamok.quorum.missingVoters] }),
+    forceNewCluster: () => forceNewCluster(cluster),
   };
   window.hamokDemo = hook;
   return hook;
-}
-
-function notYet(name: string): never {
-  throw new Error(`hamokDemo.${name}: the runtime part of issue 10 is not there yet`);
 }
 
 function errorName(error: unknown): string {
