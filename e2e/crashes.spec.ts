@@ -1,7 +1,9 @@
 import { type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { peerIdStorageKey } from "../src/storage/peer-identity";
 import { annotate, crashTab, crashTabs, RECOVERY_MS, waitMemberWithLeader } from "./faults";
 import {
   addTask,
+  demoUrl,
   expectTaskTexts,
   inspect,
   openTab,
@@ -97,17 +99,26 @@ test("a crashed tab reloads while another tab acts for it: never two live tabs o
     })
     .toEqual([...crashedIds].sort());
   // One crashed tab comes back with its sessionStorage (a reload of the same tab) while the survivor holds its id.
+  // Playwright cannot reload a crashed page; a new page that starts with the crashed tab's sessionStorage is
+  // what the browser restores (a discarded or crashed tab reloads with its session storage).
   const acting = await survivor.evaluate(() => window.hamokDemo!.actingFor());
-  await crashedA.reload();
-  await crashedA.waitForFunction(() => window.hamokDemo !== undefined);
-  const reloaded = await inspect(crashedA);
+  const returning = await context.newPage();
+  await returning.addInitScript(
+    ([key, peerId]) => {
+      if (sessionStorage.getItem(key!) === null) sessionStorage.setItem(key!, peerId!);
+    },
+    [peerIdStorageKey(room), crashedIds[0]!],
+  );
+  await returning.goto(demoUrl(room));
+  await returning.waitForFunction(() => window.hamokDemo !== undefined);
+  const reloaded = await inspect(returning);
   if (acting.includes(crashedIds[0]!)) expect(reloaded.peerId).not.toBe(crashedIds[0]);
-  const live = [survivor, crashedA];
-  await crashedA.evaluate(() => window.hamokDemo!.joined);
+  const live = [survivor, returning];
+  await returning.evaluate(() => window.hamokDemo!.joined);
   await waitForOneLeader(live);
   const views = await Promise.all(live.map(inspect));
   expect(new Set(views.map((view) => view.peerId)).size).toBe(2);
-  await addTask(crashedA, "from the reloaded tab");
+  await addTask(returning, "from the reloaded tab");
   acknowledged.push("from the reloaded tab");
   await expectTaskTexts(live, acknowledged);
   // Once the removals committed the survivor acts for nobody, and the configuration holds the live tabs only.
@@ -115,5 +126,6 @@ test("a crashed tab reloads while another tab acts for it: never two live tabs o
   await expect
     .poll(async () => [...(await inspect(survivor)).voters].sort(), { timeout: RECOVERY_MS })
     .toEqual(views.map((view) => view.peerId).sort());
+  await crashedA.close();
   await crashedB.close();
 });

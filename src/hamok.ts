@@ -29,6 +29,7 @@ import { PeerRuntime } from "./runtime/peer/peer-runtime.js";
 import type {
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
+  HamokJoinPhase,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
@@ -38,6 +39,7 @@ import { isBrowserPage, withZeroConfigTransport } from "./transport/zero-config"
 export type {
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
+  HamokJoinPhase,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
@@ -181,6 +183,11 @@ export class Hamok<
       requestRemoval: () => standIn.#runtime.requestRemoval(),
       close: () => standIn.close(),
     };
+  }
+
+  /** Where `join()` stands (event `join-progress`): see `HamokJoinPhase`. */
+  get joinPhase(): HamokJoinPhase {
+    return this.#runtime.joinPhase;
   }
 
   /**

@@ -42,6 +42,7 @@ export {
   Hamok,
   type HamokFetchRemotePeersResponse,
   type HamokJoinParams,
+  type HamokJoinPhase,
   type HamokRaftInfo,
   type HamokStats,
   type HamokStorage,
@@ -58,7 +59,9 @@ export {
   type StorageDirectEnvelope,
 } from "./messages/hamok-message";
 export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/types";
+export type { HamokStandInOptions, HamokStandInsOption } from "./runtime/membership/cluster-health";
 export type { JoinParams } from "./runtime/membership/discovery";
+export type { HamokQuorumStatus } from "./runtime/membership/quorum-watch";
 export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/peer/config";
 export type { HamokEvents, HamokState } from "./runtime/peer/events";
 export { type ClaimedPeerId, claimPeerId } from "./storage/claim-peer-id";

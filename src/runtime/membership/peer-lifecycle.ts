@@ -9,6 +9,7 @@ import { Conditions } from "./conditions.js";
 import { Discovery, type DiscoveryHost } from "./discovery.js";
 import { forceNewCluster } from "./force-new-cluster.js";
 import { type EntryHost, enterCluster, settledRole } from "./join.js";
+import { JoinProgress, withJoinTimeout } from "./join-progress.js";
 import { departGracefully } from "./leave.js";
 import type { PeerLifecycleHost } from "./lifecycle-host.js";
 import { PeerLifecycleStateMachine } from "./peer-lifecycle-state.js";
@@ -35,6 +36,8 @@ export class PeerLifecycle {
   private readonly announcements: Announcements;
   private readonly rejoin: RejoinWatch;
   private readonly conditions: Conditions;
+  /** Where `join()` stands (event `join-progress`). */
+  readonly progressOfJoin: JoinProgress;
   private joinPromise: Promise<void> | undefined;
   private leavePromise: Promise<void> | undefined;
   private learnerSince: number | undefined;
@@ -62,6 +65,7 @@ export class PeerLifecycle {
       view: () => this.announcedView(),
       send: (message) => host.send(message),
     });
+    this.progressOfJoin = new JoinProgress((phase) => host.events.emit("join-progress", phase));
     this.joinedOnce = new Promise((resolve) => {
       this.resolveJoinedOnce = resolve;
     });
@@ -84,7 +88,12 @@ export class PeerLifecycle {
     this.joinPromise ??= this.runJoin(params).finally(() => {
       this.joinPromise = undefined;
     });
-    return this.joinPromise;
+    return withJoinTimeout(
+      this.joinPromise,
+      params.timeoutInMs,
+      this.host.config.clock,
+      () => this.progressOfJoin.phase,
+    );
   }
 
   private async runJoin(params: HamokJoinParams): Promise<void> {
@@ -93,15 +102,28 @@ export class PeerLifecycle {
     let attached = false;
     try {
       if (params.transport !== undefined) {
+        this.progressOfJoin.set("opening-transport");
         await this.wiring.attach(params.transport);
         attached = true;
       }
       if (this.peer === undefined) await enterCluster(this.entryHost(), params);
       host.start();
       this.sendJoinRequestIfNeeded();
-      await this.until(() => this.caughtUp() && this.settledRole());
+      await this.until(() => {
+        const caughtUp = this.caughtUp();
+        const settled = caughtUp && this.settledRole();
+        const peer = this.peer;
+        this.progressOfJoin.waiting({
+          member: peer?.isMember() ?? false,
+          leaderKnown: peer?.leaderId !== undefined,
+          caughtUp,
+          settledRole: settled,
+        });
+        return settled;
+      });
       // leave() may have started meanwhile: then the peer is on its way out, not joined.
       if (this.lifecycle.state !== "joining") return;
+      this.progressOfJoin.set("joined");
       this.lifecycle.transition("joined");
       host.events.emit("joined");
       this.resolveJoinedOnce();
@@ -109,6 +131,7 @@ export class PeerLifecycle {
       // A failed join leaves no half-open room behind: the caller may try again with a new transport.
       if (attached && this.peer === undefined) await this.wiring.close();
       if (this.lifecycle.state === "joining") this.lifecycle.transition("idle");
+      this.progressOfJoin.set("idle");
       throw error;
     }
   }
@@ -146,6 +169,8 @@ export class PeerLifecycle {
       leaderFound: (leaderId) => {
         this.announcements.leaderHint = leaderId;
       },
+      progress: (phase) => this.progressOfJoin.set(phase),
+      reachable: () => this.wiring.attached || this.host.events.listenerCount("message") > 0,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { HamokError } from "../../errors";
 import type { HamokMessage } from "../../messages/hamok-message";
 import type { HamokQuorumStatus } from "../membership/quorum-watch.js";
+import type { HamokJoinPhase } from "./public-types.js";
 
 /** The state names Hamok reports: the Raft roles, or `idle` before the peer has a Raft node. */
 export type HamokState = "idle" | "follower" | "pre-candidate" | "candidate" | "leader";
@@ -19,6 +20,8 @@ export interface HamokEvents {
   leader: [];
   /** `join()` completed: member of a cluster with a leader, caught up. */
   joined: [];
+  /** `join()` moved to another phase (see `HamokJoinPhase`). */
+  "join-progress": [phase: HamokJoinPhase];
   /** A joined peer went `electionTimeoutInMs` without a leader and runs discovery again. */
   rejoining: [];
   /** `leave()` completed. */

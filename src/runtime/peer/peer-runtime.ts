@@ -22,6 +22,7 @@ import type {
   AnyType,
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
+  HamokJoinPhase,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
@@ -129,6 +130,11 @@ export class PeerRuntime {
       commitIndex: status.commit,
       lastIndex: status.lastIndex,
     };
+  }
+
+  /** Where `join()` stands. */
+  get joinPhase(): HamokJoinPhase {
+    return this.lifecycle.progressOfJoin.phase;
   }
 
   /** The quorum as this peer sees it (see `quorum-watch.ts`). */
