@@ -357,6 +357,18 @@ export class PeerLifecycle {
     return { remotePeers: [...heard.keys()], clusterId, leaderId };
   }
 
+  /**
+   * The page runs again after a freeze or a back/forward cache stay (issue 10 case 4): everyone answers a hello
+   * with the leader's configuration, so a member removed meanwhile learns it at once (`announcements.excluded`)
+   * and asks to be re-added, instead of campaigning against a cluster that moved on (PreVote keeps such a
+   * campaign from disrupting the leader, but the member would stay out until its next periodic check).
+   */
+  checkMembership(): void {
+    if (this.peer === undefined || this.lifecycle.isLeavingOrLeft) return;
+    this.announcements.hello(undefined);
+    this.sendJoinRequestIfNeeded();
+  }
+
   /** See `Hamok.unsafeForceNewCluster` (`force-new-cluster.ts`). */
   async forceNewCluster(): Promise<void> {
     const { host } = this;

@@ -158,6 +158,11 @@ export class PeerRuntime {
     peer.proposeConfChange({ type: "remove", nodeId: this.localPeerId });
   }
 
+  /** Ask the room at once whether we are still a member (after a freeze); a removed member asks to be re-added. */
+  checkMembership(): void {
+    this.lifecycle.checkMembership();
+  }
+
   /** See `Hamok.unsafeForceNewCluster`. */
   async forceNewCluster(): Promise<void> {
     await this.lifecycle.forceNewCluster();

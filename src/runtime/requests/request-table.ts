@@ -26,8 +26,8 @@ interface Pending {
   readonly size: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: HamokError) => void;
-  /** When it times out (ms since epoch), and the timeout it was given. */
-  readonly deadline: number;
+  /** When it times out (ms since epoch; moved after a stall, see `sweep`), and the timeout it was given. */
+  deadline: number;
   readonly timeoutInMs: number;
   /** The latest attempt's proposal id (`""` before the first). */
   proposalId: string;
@@ -52,6 +52,9 @@ export interface RequestTableHooks {
   /** Largest batch, in estimated bytes. */
   readonly maxBatchBytes: number;
 }
+
+/** How late a deadline sweep may run before it counts as a stall of the whole page (hidden tabs: up to 1 s). */
+const STALL_TOLERANCE_MS = 2_000;
 
 /** See the module comment. */
 export class RequestTable {
@@ -121,11 +124,29 @@ export class RequestTable {
     this.sweepTimer = this.hooks.clock.setTimeout(() => this.sweep(), Math.max(0, at - this.hooks.clock.now()));
   }
 
-  /** Expire every request past its deadline, then wait for the next deadline. */
+  /**
+   * Expire every request past its deadline, then wait for the next deadline.
+   *
+   * A sweep that runs much later than it was due means this page ran nothing meanwhile (a frozen tab, a suspended
+   * laptop; hidden tabs' timers are only up to a second late): its requests had no chance to learn their outcome
+   * (the writes of a frozen tab are usually applied by the others while it sleeps). Expiring them now would report
+   * `Timeout` for writes this peer will see applied as soon as it catches up, so each pending request gets its
+   * full timeout again, counted from the thaw (issue 10 case 4).
+   */
   private sweep(): void {
+    const due = this.sweepAt;
     this.sweepTimer = undefined;
     this.sweepAt = Number.POSITIVE_INFINITY;
     const now = this.hooks.clock.now();
+    if (now - due > STALL_TOLERANCE_MS) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const entry of this.pending.values()) {
+        entry.deadline = Math.max(entry.deadline, now + entry.timeoutInMs);
+        next = Math.min(next, entry.deadline);
+      }
+      if (next !== Number.POSITIVE_INFINITY) this.armSweep(next);
+      return;
+    }
     let next = Number.POSITIVE_INFINITY;
     for (const [seq, entry] of this.pending) {
       if (entry.deadline <= now) this.expire(seq);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import type { StorageCommand } from "../../src/collections/contract";
+import type { RequestPayload } from "../../src/runtime/replicated/log-payload";
+import { RequestTable } from "../../src/runtime/requests/request-table";
+import { ManualClock } from "./manual-clock";
+
+/** A request table whose proposals are accepted (forwarded to a leader) and recorded. */
+function table() {
+  const clock = new ManualClock();
+  const proposals: RequestPayload[] = [];
+  const requests = new RequestTable("p1", {
+    propose: (_id, payload) => {
+      proposals.push(payload as RequestPayload);
+      return { ok: true };
+    },
+    clock,
+    maxBatchBytes: 1 << 20,
+  });
+  const command = { storageId: "m", type: "set", args: { key: "k", value: 1 } } as unknown as StorageCommand;
+  const outcome = requests.submit(command, 16, 1000).then(
+    (value) => ({ value }),
+    (error: { code: string; indeterminate: boolean }) => ({ code: error.code, indeterminate: error.indeterminate }),
+  );
+  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+  return { clock, proposals, requests, outcome, flush };
+}
+
+describe("requests of a page that was frozen", () => {
+  it("a request still unanswered when its timeout passes while the page runs is a Timeout (indeterminate)", async () => {
+    const t = table();
+    await t.flush();
+    expect(t.proposals).toHaveLength(1);
+    t.clock.advance(1000);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+
+  it("after a freeze its timeout counts again from the thaw, so an applied write is reported applied", async () => {
+    const t = table();
+    await t.flush();
+    // Frozen for 25 s: the deadline sweep fires only at the thaw, 24 s late.
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    expect(t.requests.size).toBe(1);
+    // Caught up after the thaw, the peer applies the write the others committed meanwhile.
+    t.clock.advance(400);
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "old" });
+    await expect(t.outcome).resolves.toEqual({ value: "old" });
+  });
+
+  it("a thawed request that is still not applied a full timeout after the thaw is a Timeout", async () => {
+    const t = table();
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    t.clock.advance(1000);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+});
