@@ -50,3 +50,17 @@ describe("unsafeForceNewCluster", () => {
     await expect(lonely.unsafeForceNewCluster()).rejects.toMatchObject({ code: "NotMember" });
   });
 });
+
+describe("a leader cut off from its majority", () => {
+  it("reports its quorum lost, naming the voters it no longer hears", async () => {
+    const made = makePeers(3);
+    peers = made.peers;
+    await joinAll(made.hub, peers);
+    await eventually(() => peers.every((peer) => peer.raft.voters.length === 3), 5000, "three voters");
+    const leader = leaderOf(peers);
+    made.hub.partition([leader.localPeerId]);
+    await eventually(() => leader.quorum.lost, 10_000, "the leader reports the lost quorum");
+    const others = peers.filter((peer) => peer !== leader).map((peer) => peer.localPeerId);
+    expect(leader.quorum.missingVoters).toEqual(others.sort());
+  });
+});

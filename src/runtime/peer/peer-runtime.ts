@@ -4,7 +4,7 @@ import { createStateMachine } from "../../collections/index.js";
 import { HamokError } from "../../errors.js";
 import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message.js";
 import { defaultSizeOf } from "../../raft/index.js";
-import type { RaftMessage } from "../../raft/types.js";
+import type { RaftMessage, RaftStatus } from "../../raft/types.js";
 import type { CollectionConnection } from "../collections/collection-connection.js";
 import { CollectionRegistry } from "../collections/collection-registry.js";
 import { InboundRouter, type RouterMembership } from "../inbound/inbound-router.js";
@@ -124,7 +124,8 @@ export class PeerRuntime {
     const member = peer.isMember();
     return {
       member,
-      led: member && peer.leaderId !== undefined,
+      // A leader counts as led only while it hears from a majority (it steps down by itself soon after it does not).
+      led: member && peer.leaderId !== undefined && (peer.state !== "leader" || this.leaderHearsMajority(status)),
       voters: status.confState.voters,
       learners: status.confState.learners,
       commitIndex: status.commit,
@@ -135,6 +136,17 @@ export class PeerRuntime {
   /** Where `join()` stands. */
   get joinPhase(): HamokJoinPhase {
     return this.lifecycle.progressOfJoin.phase;
+  }
+
+  /** (Leader) whether the voters it heard from within an election timeout, itself included, are a majority. */
+  private leaderHearsMajority(status: RaftStatus): boolean {
+    const { voters } = status.confState;
+    const progress = status.progress ?? {};
+    const heard = voters.filter(
+      (id) =>
+        id === status.id || (progress[id]?.ticksSinceHeard ?? Number.POSITIVE_INFINITY) <= this.plan.electionTicks,
+    );
+    return heard.length > voters.length / 2;
   }
 
   /** The quorum as this peer sees it (see `quorum-watch.ts`). */
