@@ -64,7 +64,10 @@ test("two browser contexts, the majority's context dies: the status names the mi
     await expectTaskTexts([survivor], acknowledged);
     const view = await inspect(survivor);
     expect(view.voters).toEqual([view.peerId]);
-    expect(await survivor.evaluate(() => window.hamokDemo!.quorum())).toMatchObject({ lost: false, missingVoters: [] });
+    // The status follows on the next tick.
+    await expect
+      .poll(() => survivor.evaluate(() => window.hamokDemo!.quorum()), { timeout: RECOVERY_MS })
+      .toMatchObject({ lost: false, missingVoters: [] });
   } finally {
     await minority.close();
     await majority.close().catch(() => undefined);
