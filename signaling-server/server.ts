@@ -4,7 +4,7 @@ import { Server } from "socket.io";
 import { createAdmission } from "./admission";
 import { type SignalingLogger, silentLogger } from "./logger";
 import { startPeerSession } from "./peer-session";
-import { connectRedisScaleOut, type RedisScaleOut } from "./redis-adapter";
+import type { RedisScaleOut } from "./redis-adapter";
 import { RoomDirectory, type SignalingIo } from "./room-directory";
 
 /** Options of {@link createSignalingServer}. Every limit has a default fit for a LAN demo. */
@@ -134,7 +134,8 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
 
   async function listen(): Promise<{ port: number; host: string }> {
     if (options.redisUrl !== undefined) {
-      redis = await connectRedisScaleOut(options.redisUrl, logger);
+      // Loaded on demand: redis and its adapter are optional peer dependencies of the shipped `hamok-signal`.
+      redis = await (await import("./redis-adapter")).connectRedisScaleOut(options.redisUrl, logger);
       io.adapter(redis.adapter);
     }
     try {

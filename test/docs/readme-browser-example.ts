@@ -3,7 +3,9 @@
  * changes. It needs a page, a signaling server and WebRTC, so it only type-checks here; the e2e suite runs the
  * same calls in Chromium (demo/cluster.ts).
  */
-import { claimPeerId, Hamok, webrtcTransport } from "../../src/index";
+import { Hamok } from "../../src/index";
+import { claimPeerId } from "../../src/indexeddb";
+import { webrtcTransport } from "../../src/webrtc";
 
 export async function readmeBrowserExample(): Promise<Hamok> {
   const room = "my-app";
