@@ -7,7 +7,11 @@ describe("WebRTC transport in a runtime without WebRTC", () => {
     expect(typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection).toBe("undefined");
     const hamok = new Hamok();
     // Port 9 on loopback: nothing listens there, and the check must fail before any connection is tried.
-    const transport = webrtcTransport<HamokMessage>({ url: "http://127.0.0.1:9", room: "no-wrtc", openTimeoutMs: 60_000 });
+    const transport = webrtcTransport<HamokMessage>({
+      url: "http://127.0.0.1:9",
+      room: "no-wrtc",
+      openTimeoutMs: 60_000,
+    });
     try {
       const error = await hamok.join({ transport }).then(
         () => undefined,
