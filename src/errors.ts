@@ -17,6 +17,8 @@ export type HamokErrorCode =
   /** A message or argument is malformed. */
   | "InvalidMessage"
   | "InvalidArgument"
+  /** An option of `new Hamok(config)` is unknown (the message suggests the closest key) or of the wrong type. */
+  | "InvalidConfig"
   /** A message exceeds the size cap. */
   | "PayloadTooLarge"
   /** A message from another cluster was seen. */
