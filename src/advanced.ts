@@ -9,8 +9,10 @@
 export type {
   ApplyContext,
   ApplyOutcome,
+  ReplicatedStateMachine,
   StorageCommand,
   StorageConnection,
+  StorageConnectionListener,
 } from "./collections/index.js";
 export {
   type EndpointStateMessage,
@@ -22,7 +24,18 @@ export {
   type RaftEnvelope,
   type StorageDirectEnvelope,
 } from "./messages/hamok-message.js";
-export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/types.js";
+export type {
+  ConfChange,
+  ConfState,
+  Entry,
+  EntryType,
+  HardState,
+  ProposalRejectReason,
+  RaftMessage,
+  RaftMessageType,
+  Snapshot,
+  SnapshotMeta,
+} from "./raft/types.js";
 export { FORMAT_VERSION, SCHEMA_VERSION } from "./storage/indexeddb/schema.js";
 export { MemoryRaftLogs } from "./storage/memory-raft-logs.js";
 export type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "./storage/raft-logs.js";

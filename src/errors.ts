@@ -52,6 +52,7 @@ export class HamokError extends Error {
   }
 }
 
+/** Whether `error` is a {@link HamokError}, and of `code` when one is given (a type guard). */
 export function isHamokError(error: unknown, code?: HamokErrorCode): error is HamokError {
   return error instanceof HamokError && (code === undefined || error.code === code);
 }

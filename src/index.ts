@@ -13,6 +13,7 @@ export {
   createBytesCodec,
   createJsonCodec,
   createStringCodec,
+  DEFAULT_PUBLISH_TIMEOUT_IN_MS,
   type HamokCodec,
   HamokEmitter,
   type HamokEmitterEventMap,
@@ -53,6 +54,7 @@ export type { HamokMessage, HamokMessageType } from "./messages/hamok-message.js
 export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/config.js";
 export type { JoinParams } from "./runtime/discovery.js";
 export type { HamokEvents, HamokState } from "./runtime/events.js";
+export type { PageLifecycleDocument, PageLifecycleOption, PageLifecycleTargets } from "./runtime/page-lifecycle.js";
 export type { IndexedDbDurability } from "./storage/indexeddb/indexeddb-raft-logs.js";
 export {
   BroadcastChannelTransport,
