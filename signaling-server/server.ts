@@ -5,6 +5,7 @@ import { createAdmission } from "./admission";
 import { type SignalingLogger, silentLogger } from "./logger";
 import { startPeerSession } from "./peer-session";
 import type { RedisScaleOut } from "./redis-adapter";
+import { connectRedisOnDemand } from "./redis-loader";
 import { RoomDirectory, type SignalingIo } from "./room-directory";
 
 /** Options of {@link createSignalingServer}. Every limit has a default fit for a LAN demo. */
@@ -134,8 +135,7 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
 
   async function listen(): Promise<{ port: number; host: string }> {
     if (options.redisUrl !== undefined) {
-      // Loaded on demand: redis and its adapter are optional peer dependencies of the shipped `hamok-signal`.
-      redis = await (await import("./redis-adapter")).connectRedisScaleOut(options.redisUrl, logger);
+      redis = await connectRedisOnDemand(options.redisUrl, logger);
       io.adapter(redis.adapter);
     }
     try {

@@ -26,3 +26,28 @@ describe("WebRTC transport in a runtime without WebRTC", () => {
     }
   });
 });
+
+describe("WebRTC transport given a wrtc that is not one", () => {
+  it("join() rejects at once with TransportFailure when wrtc has no RTCPeerConnection (a module namespace)", async () => {
+    const hamok = new Hamok();
+    // What `await import("@roamhq/wrtc")` gives in Node: the namespace, whose constructors sit under `default`.
+    const namespace = {
+      default: {},
+      RTCPeerConnection: undefined,
+      RTCSessionDescription: undefined,
+      RTCIceCandidate: undefined,
+    };
+    const transport = webrtcTransport<HamokMessage>({ url: "http://127.0.0.1:9", room: "bad-wrtc", wrtc: namespace });
+    try {
+      const error = await hamok.join({ transport }).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(HamokError);
+      expect((error as HamokError).code).toBe("TransportFailure");
+      expect((error as HamokError).message).toContain('import wrtc from "@roamhq/wrtc"');
+    } finally {
+      await hamok.close();
+    }
+  });
+});

@@ -52,7 +52,7 @@ export interface WebRtcTransportOptions {
   /** ICE servers (STUN/TURN). Default none: host candidates only, enough on one LAN. */
   readonly iceServers?: readonly RTCIceServer[];
   /**
-   * A WebRTC implementation for Node, e.g. `await import("@roamhq/wrtc")`. Browsers use their own. Without
+   * A WebRTC implementation for Node, e.g. `import wrtc from "@roamhq/wrtc"`. Browsers use their own. Without
    * one where there is no global `RTCPeerConnection`, `open()` (and so `join()`) rejects at once with
    * `TransportFailure` saying so.
    */

@@ -7,7 +7,8 @@ import { HamokError } from "../../errors.js";
 
 /**
  * A WebRTC implementation for runtimes without a global `RTCPeerConnection`: an object with the three
- * constructors, such as the module namespace of `@roamhq/wrtc` (`await import("@roamhq/wrtc")`).
+ * constructors, such as the default export of `@roamhq/wrtc` (`import wrtc from "@roamhq/wrtc"`; in Node the
+ * namespace of `await import("@roamhq/wrtc")` holds it as `.default`).
  */
 export interface WrtcImplementation {
   readonly RTCPeerConnection: unknown;
@@ -20,11 +21,16 @@ export interface WrtcImplementation {
  * and without this check every dial would fail one by one while `join()` waited for peers it can never reach.
  */
 export function assertWebRtcAvailable(wrtc: WrtcImplementation | undefined): void {
-  if (wrtc !== undefined || typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === "function") {
-    return;
+  if (wrtc !== undefined) {
+    if (typeof wrtc.RTCPeerConnection === "function") return;
+    throw new HamokError(
+      "TransportFailure",
+      'webrtcTransport({ wrtc }): wrtc has no RTCPeerConnection constructor; pass the module itself (import wrtc from "@roamhq/wrtc"), not its namespace',
+    );
   }
+  if (typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === "function") return;
   throw new HamokError(
     "TransportFailure",
-    'this runtime has no WebRTC (no global RTCPeerConnection, as in Node): pass one to webrtcTransport({ wrtc }), e.g. wrtc: await import("@roamhq/wrtc") after npm install @roamhq/wrtc',
+    'this runtime has no WebRTC (no global RTCPeerConnection, as in Node): pass one as webrtcTransport({ wrtc }), e.g. import wrtc from "@roamhq/wrtc" after npm install @roamhq/wrtc',
   );
 }
