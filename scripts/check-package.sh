@@ -3,7 +3,8 @@
 # it: publint (package.json and files), @arethetypeswrong/cli (types of every entry resolve for bundler and node16
 # ESM; the package is ESM-only, so node10 and CommonJS type resolution are out of scope), a TypeScript consumer
 # compiled under moduleResolution bundler, node16 and nodenext without skipLibCheck, no `@internal` member in the
-# declarations, and Node itself: `import` of every entry and `require("hamok")` (Node >= 20.19 requires ESM).
+# declarations, Node itself: `import` of every entry and `require("hamok")` (Node >= 20.19 requires ESM), and
+# the API reference (typedoc with warnings as errors: every export documented).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repository="$PWD"
@@ -44,4 +45,6 @@ echo "== node: import every entry, require the root"
   console.log("import: ok");
 ')
 (cd "$consumer" && node -e 'const { Hamok } = require("hamok"); if (typeof Hamok !== "function") process.exit(1); console.log("require: ok")')
+echo "== API reference: typedoc over the entries, an undocumented export is an error"
+npx typedoc --out "$work/api" --logLevel Warn
 echo "package checks passed"
