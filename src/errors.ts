@@ -40,7 +40,9 @@ export type HamokErrorCode =
 
 /** The one error class of Hamok; switch on `code`. */
 export class HamokError extends Error {
+  /** Always `"HamokError"`. */
   override readonly name = "HamokError";
+  /** What went wrong; see {@link HamokErrorCode}. */
   readonly code: HamokErrorCode;
   /** For `Timeout`: the request may or may not have been applied. */
   readonly indeterminate: boolean;

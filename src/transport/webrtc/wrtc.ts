@@ -11,8 +11,11 @@ import { HamokError } from "../../errors.js";
  * namespace of `await import("@roamhq/wrtc")` holds it as `.default`).
  */
 export interface WrtcImplementation {
+  /** The `RTCPeerConnection` constructor. */
   readonly RTCPeerConnection: unknown;
+  /** The `RTCSessionDescription` constructor. */
   readonly RTCSessionDescription: unknown;
+  /** The `RTCIceCandidate` constructor. */
   readonly RTCIceCandidate: unknown;
 }
 
