@@ -73,10 +73,9 @@ export class Hamok<
     } = {},
   ) {
     super();
-    const { pageLifecycle, standIns, ...config } = providedConfig;
-    this.config = resolveConfig(config as Partial<HamokConstructorConfig<AppData>>);
-    this.#standIns = standIns ?? true;
-    this.#runtime = new PeerRuntime(this.config as HamokConfig, this, pageLifecycle ?? isBrowserPage());
+    this.config = resolveConfig(providedConfig);
+    this.#standIns = providedConfig.standIns ?? true;
+    this.#runtime = new PeerRuntime(this.config as HamokConfig, this, providedConfig.pageLifecycle ?? isBrowserPage());
     this.ready = this.#runtime.ready;
   }
 

@@ -146,3 +146,12 @@ describe("standing in for provably dead members", () => {
     await eventually(() => b!.raft.voters.join() === "b", 10_000, "a's removal");
   });
 });
+
+describe("the standIns option", () => {
+  it("refuses anything but a boolean or { room, transport } with InvalidConfig", () => {
+    expect(() => new Hamok({ standIns: "yes" as never })).toThrow(expect.objectContaining({ code: "InvalidConfig" }));
+    expect(() => new Hamok({ standIns: { room: 1 } as never })).toThrow(
+      expect.objectContaining({ code: "InvalidConfig" }),
+    );
+  });
+});

@@ -3,6 +3,7 @@ import { HamokError } from "../../errors";
 import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index";
 import { MemoryRaftLogs } from "../../storage/memory-raft-logs";
 import type { RaftLogs } from "../../storage/raft-logs";
+import { validateConfig } from "./validate-config.js";
 
 /**
  * Hamok's configuration: what the user may pass, its defaults, and how the
@@ -97,6 +98,7 @@ export type HamokConfig<AppData extends Record<string, unknown> = Record<string,
 export function resolveConfig<AppData extends Record<string, unknown>>(
   provided: Partial<HamokConstructorConfig<AppData>> = {},
 ): HamokConfig<AppData> {
+  validateConfig(provided);
   if (provided.raftLogs !== undefined && provided.persistence !== undefined) {
     throw new HamokError("InvalidArgument", "give either raftLogs or persistence, not both");
   }
