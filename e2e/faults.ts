@@ -1,5 +1,6 @@
 import { type BrowserContext, expect, type Page } from "@playwright/test";
-import { forwardErrors, inspect, SETTLE_MS } from "./tabs";
+import type { WriteOutcome } from "../demo/test-hook";
+import { forwardErrors, inspect, SETTLE_MS, taskTexts } from "./tabs";
 
 /**
  * How tabs go away in the departure specs (issue 10), and the bound they are held to.
@@ -76,4 +77,36 @@ export async function openZeroConfigTab(context: BrowserContext): Promise<Page> 
 /** The zero-configuration page's view. */
 export function zeroView(page: Page): Promise<ZeroConfigView> {
   return page.evaluate(() => window.hamokZero!.view());
+}
+
+/**
+ * Write from `page` until a write is acknowledged, within {@link RECOVERY_MS}: while the survivors recover, a write
+ * may time out (5 s, indeterminate) before a leader is back. Each attempt has its own text (`<text> #n`). Returns
+ * the acknowledged text and every text tried (the failed ones may still apply: at most once each).
+ */
+export async function writeWithinRecovery(
+  page: Page,
+  text: string,
+): Promise<{ acknowledged: string; tried: string[] }> {
+  const tried: string[] = [];
+  const deadline = Date.now() + RECOVERY_MS;
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
+    const attemptText = `${text} #${attempt}`;
+    tried.push(attemptText);
+    const outcome: WriteOutcome = await page.evaluate(async (value) => {
+      window.hamokDemo!.startTasks([value]);
+      const all = await window.hamokDemo!.settledTasks();
+      return all[all.length - 1]!;
+    }, attemptText);
+    if (outcome.status === "acknowledged") return { acknowledged: attemptText, tried };
+  }
+  throw new Error(`no write from the tab was acknowledged within ${RECOVERY_MS} ms (tried ${tried.join(", ")})`);
+}
+
+/** Every acknowledged text is in every tab, and nothing but acknowledged or tried texts is. */
+export async function expectWrites(pages: readonly Page[], acknowledged: readonly string[], tried: readonly string[]) {
+  for (const page of pages) {
+    await expect.poll(() => taskTexts(page), { timeout: SETTLE_MS }).toEqual(expect.arrayContaining([...acknowledged]));
+    for (const text of await taskTexts(page)) expect([...acknowledged, ...tried]).toContain(text);
+  }
 }
