@@ -5,7 +5,7 @@ import { RequestTable } from "../../src/runtime/requests/request-table";
 import { ManualClock } from "./manual-clock";
 
 /** A request table whose proposals are accepted (forwarded to a leader) and recorded. */
-function table() {
+function table(caughtUp?: () => boolean) {
   const clock = new ManualClock();
   const proposals: RequestPayload[] = [];
   const requests = new RequestTable("p1", {
@@ -15,6 +15,7 @@ function table() {
     },
     clock,
     maxBatchBytes: 1 << 20,
+    ...(caughtUp === undefined ? {} : { caughtUp }),
   });
   const command = { storageId: "m", type: "set", args: { key: "k", value: 1 } } as unknown as StorageCommand;
   const outcome = requests.submit(command, 16, 1000).then(
@@ -52,6 +53,31 @@ describe("requests of a page that was frozen", () => {
     await t.flush();
     t.clock.jump(25_000);
     t.clock.advance(0);
+    t.clock.advance(1000);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+
+  it("a thawed peer still catching up (removed while frozen, re-added) keeps its requests until it can know", async () => {
+    let caughtUp = false;
+    const t = table(() => caughtUp);
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    // A full timeout after the thaw the peer is still being re-added: the request waits on.
+    t.clock.advance(2500);
+    expect(t.requests.size).toBe(1);
+    caughtUp = true;
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "applied while frozen" });
+    await expect(t.outcome).resolves.toEqual({ value: "applied while frozen" });
+  });
+
+  it("a thawed peer that never catches up times out after four of its timeouts", async () => {
+    const t = table(() => false);
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    t.clock.advance(3500);
+    expect(t.requests.size).toBe(1);
     t.clock.advance(1000);
     await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
   });

@@ -70,6 +70,10 @@ export class PeerRuntime {
       propose: (id, payload) => this.peer?.propose(id, payload) ?? { ok: false, reason: "no-leader" },
       clock: config.clock,
       maxBatchBytes: config.maxMessageBytes / 4,
+      caughtUp: () => {
+        const peer = this.peer;
+        return peer !== undefined && peer.isMember() && peer.leaderId !== undefined && peer.caughtUp();
+      },
     });
     this.barriers = new ReadBarriers(
       (context) => {
