@@ -72,7 +72,7 @@ export class PeerRuntime {
       maxBatchBytes: config.maxMessageBytes / 4,
       caughtUp: () => {
         const peer = this.peer;
-        return peer !== undefined && peer.isMember() && peer.leaderId !== undefined && peer.caughtUp();
+        return peer?.isMember() === true && peer.leaderId !== undefined && peer.caughtUp();
       },
     });
     this.barriers = new ReadBarriers(
