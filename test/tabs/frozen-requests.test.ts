@@ -81,4 +81,20 @@ describe("requests of a page that was frozen", () => {
     t.clock.advance(1000);
     await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
   });
+
+  it("a request made right after the thaw, while the peer still catches up, is as patient", async () => {
+    let caughtUp = false;
+    const t = table(() => caughtUp);
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    const command = { storageId: "m", type: "set", args: { key: "k2", value: 2 } } as unknown as StorageCommand;
+    const second = t.requests.submit(command, 16, 1000).then((value) => ({ value }));
+    await t.flush();
+    t.clock.advance(2500);
+    expect(t.requests.size).toBe(2);
+    caughtUp = true;
+    t.requests.applied(t.proposals[1]!, { ok: true, value: "after the thaw" });
+    await expect(second).resolves.toEqual({ value: "after the thaw" });
+  });
 });

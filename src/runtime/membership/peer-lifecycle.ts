@@ -358,6 +358,16 @@ export class PeerLifecycle {
   }
 
   /**
+   * Whether this peer can learn its requests' outcomes now: joined (not rejoining), a member as far as the others
+   * say too (not excluded by the announcements), with a leader, caught up.
+   */
+  inSync(): boolean {
+    const peer = this.peer;
+    if (peer === undefined || this.lifecycle.state !== "joined" || this.announcements.excluded) return false;
+    return peer.isMember() && peer.leaderId !== undefined && peer.caughtUp();
+  }
+
+  /**
    * The page runs again after a freeze or a back/forward cache stay (issue 10 case 4): everyone answers a hello
    * with the leader's configuration, so a member removed meanwhile learns it at once (`announcements.excluded`)
    * and asks to be re-added, instead of campaigning against a cluster that moved on (PreVote keeps such a

@@ -70,10 +70,7 @@ export class PeerRuntime {
       propose: (id, payload) => this.peer?.propose(id, payload) ?? { ok: false, reason: "no-leader" },
       clock: config.clock,
       maxBatchBytes: config.maxMessageBytes / 4,
-      caughtUp: () => {
-        const peer = this.peer;
-        return peer?.isMember() === true && peer.leaderId !== undefined && peer.caughtUp();
-      },
+      caughtUp: () => this.lifecycle.inSync(),
     });
     this.barriers = new ReadBarriers(
       (context) => {

@@ -80,6 +80,8 @@ export class RequestTable {
   /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
   private sweepTimer: ClockTimer | undefined;
   private sweepAt = Number.POSITIVE_INFINITY;
+  /** When the last stall of the page ended (see `sweep`). */
+  private lastThawAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly localPeerId: string,
@@ -115,7 +117,8 @@ export class RequestTable {
         deadline,
         timeoutInMs,
         proposalId: "",
-        thawedAt: undefined,
+        // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
+        thawedAt: deadline - timeoutInMs - this.lastThawAt < timeoutInMs ? this.lastThawAt : undefined,
         earlierProposalIds: undefined,
         attempts: 0,
         lastAttemptAt: 0,
@@ -151,6 +154,7 @@ export class RequestTable {
     const now = this.hooks.clock.now();
     if (now - due > STALL_TOLERANCE_MS) {
       let next = Number.POSITIVE_INFINITY;
+      this.lastThawAt = now;
       for (const entry of this.pending.values()) {
         entry.thawedAt = now;
         entry.deadline = Math.max(entry.deadline, now + entry.timeoutInMs);
