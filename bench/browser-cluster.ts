@@ -9,32 +9,17 @@
  * floor (two data-channel round trips and one IndexedDB transaction of that durability), hamok's write by a
  * Yjs update reaching the other tab (the price of consensus), the demo's figure by the bare page's.
  */
-import { type BenchCluster, startCluster, uniqueRoom } from "./browser/cluster";
+import { startCluster, uniqueRoom } from "./browser/cluster";
 import { demoCatchUp, demoFailover, demoRoles, demoWriteLatencies, openDemoTab, startDemo } from "./browser/demo-tabs";
 import { followerWriteFloor, measureFloors } from "./browser/floors";
-import { type BenchBrowser, call, startBenchBrowser } from "./browser/harness";
+import { type BenchBrowser, startBenchBrowser } from "./browser/harness";
 import { measureYjs } from "./browser/yjs-baseline";
+import { followerWrites } from "./browser-cluster-writes";
 import { type BenchRow, runInNamespace } from "./namespace-bench";
 
 const LATENCY_WRITES = 300;
 const LATENCY_WARM_UP = 30;
-const THROUGHPUT_WRITES = 5_000;
-const THROUGHPUT_IN_FLIGHT = 200;
 const CATCH_UP_ENTRIES = 10_000;
-
-interface WriteFigures {
-  readonly p50: number;
-  readonly p99: number;
-  readonly perSecond: number;
-}
-
-/** Sequential writes from a follower, then `THROUGHPUT_WRITES` with 200 in flight from the same follower. */
-export async function followerWrites(cluster: BenchCluster): Promise<WriteFigures> {
-  const follower = cluster.followers[0]!;
-  const latency = await call(follower, "writeLatencies", "latency", LATENCY_WRITES, LATENCY_WARM_UP);
-  const ms = await call(follower, "throughput", "throughput", THROUGHPUT_WRITES, THROUGHPUT_IN_FLIGHT);
-  return { p50: latency.p50, p99: latency.p99, perSecond: THROUGHPUT_WRITES / (ms / 1000) };
-}
 
 async function bare(browser: BenchBrowser): Promise<{ rows: BenchRow[]; relaxedP50: number }> {
   const floors = await measureFloors(browser);
@@ -57,7 +42,7 @@ async function bare(browser: BenchBrowser): Promise<{ rows: BenchRow[]; relaxedP
       { name: `${durability}: follower write, p50`, value: figures.p50, unit: "ms", floor },
       { name: `${durability}: follower write, p99`, value: figures.p99, unit: "ms", floor },
       {
-        name: `${durability}: follower writes, ${THROUGHPUT_IN_FLIGHT} in flight`,
+        name: `${durability}: follower writes, ${figures.inFlight} in flight`,
         value: figures.perSecond,
         unit: "ops/s",
       },
