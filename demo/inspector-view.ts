@@ -1,5 +1,6 @@
 import type { DemoCluster } from "./cluster";
-import { coalesce, h } from "./dom";
+import { h } from "./dom";
+import { perFrame } from "./frame-scheduler";
 import { inspectCluster } from "./inspect";
 import { shortId } from "./model";
 
@@ -11,7 +12,7 @@ export function mountInspector(root: HTMLElement, cluster: DemoCluster): void {
   const body = h("div", { class: "inspector-body" });
   root.append(h("h2", {}, "Cluster inspector"), body);
 
-  const render = coalesce(() => {
+  const render = perFrame(() => {
     const view = inspectCluster(cluster);
     const row = (label: string, value: string | number, testId?: string) =>
       h("tr", {}, h("th", {}, label), h("td", testId === undefined ? {} : { "data-testid": testId }, String(value)));
