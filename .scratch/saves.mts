@@ -1,0 +1,14 @@
+import { Hamok } from "../src/hamok";
+import { MemoryHub } from "../src/transport/memory-hub";
+const hub = new MemoryHub();
+const peers = Array.from({ length: 3 }, () => new Hamok());
+await Promise.all(peers.map((p) => p.join({ transport: hub.transport() })));
+const follower = peers.find((p) => !p.leader)!;
+const leader = peers.find((p) => p.leader)!;
+const map = follower.createMap<string, number>({ mapId: "m" });
+await map.set("a", 1);
+const saves = (p: Hamok) => (p as any).peer?.driver?.counters?.saves ?? JSON.stringify(p.stats.raftLogs);
+const before = [saves(leader), saves(follower)];
+for (let i = 0; i < 100; i++) await map.set(`k${i}`, i);
+console.log("leader", before[0], "->", saves(leader), "follower", before[1], "->", saves(follower));
+process.exit(0);
