@@ -46,7 +46,7 @@ async function settled(pages: readonly Page[], voters: number): Promise<BenchPee
 export async function startCluster(
   browser: BenchBrowser,
   size: number,
-  options: Pick<BenchPeerOptions, "durability" | "transport">,
+  options: Pick<BenchPeerOptions, "durability" | "transport" | "trace">,
 ): Promise<BenchCluster> {
   const room = uniqueRoom(`${options.transport}-${options.durability}-${size}`);
   const pages: Page[] = [];

@@ -4,8 +4,9 @@
  * rendering, no demo: what these functions time is hamok itself.
  */
 import { Hamok } from "../../src/hamok.js";
-import type { HamokMap } from "../../src/index.js";
-import { deleteIndexedDbRaftLogs } from "../../src/storage/indexeddb/index.js";
+import type { HamokMap, HamokMessage } from "../../src/index.js";
+import { createIndexedDbRaftLogs, deleteIndexedDbRaftLogs } from "../../src/storage/indexeddb/index.js";
+import type { RaftLogs } from "../../src/storage/raft-logs.js";
 import { webrtcTransport } from "../../src/transport/webrtc/index.js";
 import { type LatencySummary, summarise } from "./stats.js";
 
@@ -17,6 +18,15 @@ export interface BenchPeerOptions {
   /** `webrtc` needs `signalUrl`; `zero-config` is `join()` without a transport (BroadcastChannel). */
   readonly transport: "webrtc" | "zero-config";
   readonly signalUrl?: string;
+  /** Record a timeline of sends, receives and saves (see {@link traceEvents}). Default false. */
+  readonly trace?: boolean;
+}
+
+/** One event of a traced peer, at `performance.timeOrigin + performance.now()` (comparable across tabs). */
+export interface TraceEvent {
+  readonly at: number;
+  readonly peerId: string;
+  readonly what: string;
 }
 
 /** What the Node side reads to find the leader and the learners. */
@@ -38,6 +48,30 @@ interface BenchTask {
 }
 
 let peer: Hamok | undefined;
+let trace: TraceEvent[] | undefined;
+
+function record(peerId: string, what: string): void {
+  trace?.push({ at: performance.timeOrigin + performance.now(), peerId, what });
+}
+
+function describeMessage(message: HamokMessage): string {
+  if (message.type !== "raft") return message.type;
+  const raft = message.raft;
+  const entries = raft.entries?.length ? ` ${raft.entries.length} entries` : "";
+  return `${raft.type} to ${raft.to} index ${raft.index ?? "-"}${entries} commit ${raft.commit ?? "-"}`;
+}
+
+/** Wrap `logs` so every save is recorded when it starts and when it is durable. */
+function tracedLogs(logs: RaftLogs, peerId: string): RaftLogs {
+  const save = logs.save.bind(logs);
+  logs.save = async (batch) => {
+    const what = `${batch.entries?.length ?? 0} entries${batch.hardState ? ` commit ${batch.hardState.commit}` : ""}`;
+    record(peerId, `save start: ${what}`);
+    await save(batch);
+    record(peerId, `save done: ${what}`);
+  };
+  return logs;
+}
 let map: HamokMap<string, BenchTask> | undefined;
 
 function joined(): { peer: Hamok; map: HamokMap<string, BenchTask> } {
@@ -49,12 +83,19 @@ function joined(): { peer: Hamok; map: HamokMap<string, BenchTask> } {
 export async function startPeer(options: BenchPeerOptions): Promise<void> {
   const { peerId, room, durability } = options;
   await deleteIndexedDbRaftLogs({ room, peerId });
-  const hamok = new Hamok({ peerId, persistence: { type: "indexeddb", room, durability } });
+  trace = options.trace === true ? [] : undefined;
+  const hamok =
+    trace === undefined
+      ? new Hamok({ peerId, persistence: { type: "indexeddb", room, durability } })
+      : new Hamok({ peerId, raftLogs: tracedLogs(createIndexedDbRaftLogs({ room, peerId, durability }), peerId) });
   peer = hamok;
+  if (trace !== undefined) hamok.on("message", (message) => record(peerId, `send ${describeMessage(message)}`));
   map = hamok.createMap<string, BenchTask>({ mapId: "bench" });
   if (options.transport === "webrtc") {
     if (options.signalUrl === undefined) throw new Error("webrtc needs signalUrl");
-    await hamok.join({ transport: webrtcTransport({ url: options.signalUrl, room }) });
+    const transport = webrtcTransport<HamokMessage>({ url: options.signalUrl, room });
+    if (trace !== undefined) transport.on("message", (message) => record(peerId, `recv ${describeMessage(message)}`));
+    await hamok.join({ transport });
   } else {
     await hamok.join();
   }
@@ -103,6 +144,22 @@ export async function throughput(prefix: string, count: number, inFlight: number
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   return performance.now() - started;
+}
+
+/** `count` sequential writes, each marked in the trace; returns the events recorded since tracing began. */
+export async function tracedWrites(count: number): Promise<TraceEvent[]> {
+  const { peer: hamok, map: tasks } = joined();
+  for (let i = 0; i < count; i++) {
+    record(hamok.localPeerId, `write ${i} start`);
+    await tasks.set(`traced-${i}`, task("traced", i, hamok.localPeerId));
+    record(hamok.localPeerId, `write ${i} done`);
+  }
+  return trace ?? [];
+}
+
+/** The events recorded in this tab so far. */
+export function traceEvents(): TraceEvent[] {
+  return trace ?? [];
 }
 
 /** Close this tab's peer (its database stays; the next run starts from a fresh one). */
