@@ -1,14 +1,18 @@
 /**
  * What makes hamok's messages expensive to structured-clone (what BroadcastChannel and `postMessage` do to every
  * message between tabs, and `MemoryHub`'s `cloneMessages`): the appends of 10,000 pipelined sets are recorded
- * from a live 3-peer cluster, then cloned as they are and with parts of them reshaped, so the table shows which
- * part of the shape costs what (and what reshaping, e.g. encoding, costs once per message).
+ * from a live 3-peer cluster, then cloned as they are (each batch packed into one `Uint8Array`) and in the
+ * object shapes entries had before (unpacked: one object per command), so the table shows which part of the
+ * shape costs what (and what reshaping, e.g. encoding, costs once per message).
  *
  *   npx tsx bench/clone-cost.ts
  */
+
+import type { StorageCommand } from "../src/collections/contract";
 import { Hamok } from "../src/hamok";
 import type { HamokMessage } from "../src/messages/hamok-message";
 import { encodeValue } from "../src/messages/value-codec";
+import { packRequests, unpackRequests } from "../src/runtime/packed-requests";
 import { MemoryHub } from "../src/transport/memory-hub";
 
 const WRITES = 10_000;
@@ -49,6 +53,11 @@ function reshaped(message: HamokMessage, reshape: Reshape): HamokMessage {
   return { ...message, raft: { ...message.raft, entries } } as HamokMessage;
 }
 
+/** The entry data in the object shape the log used before packing: one object per command. */
+function unpacked(data: Record<string, unknown>): unknown {
+  return data instanceof Uint8Array ? (unpackRequests(data) ?? data) : data;
+}
+
 function commandsOf(data: Record<string, unknown>): Record<string, unknown>[] {
   return Array.isArray(data.commands) ? (data.commands as Record<string, unknown>[]) : [];
 }
@@ -61,7 +70,8 @@ function cloneMs(messages: readonly unknown[]): number {
 }
 
 async function main(): Promise<void> {
-  const appends = await recordAppends();
+  const packed = await recordAppends();
+  const appends = packed.map((message) => reshaped(message, unpacked));
   const commands = appends.reduce(
     (sum, message) =>
       sum +
@@ -74,7 +84,7 @@ async function main(): Promise<void> {
     0,
   );
   const shapes: [string, Reshape | undefined][] = [
-    ["as sent: one object per command, key and value Uint8Arrays", undefined],
+    ["before: one object per command, key and value Uint8Arrays", undefined],
     [
       "key and value as strings (decoded)",
       (data) => ({
@@ -95,20 +105,31 @@ async function main(): Promise<void> {
       }),
     ],
     [
-      "the batch's commands encoded into one Uint8Array",
+      "the batch's commands in the value codec, one Uint8Array",
       (data) => {
         const { commands: list, ...rest } = data;
         return { ...rest, commands: encodeValue(list) };
       },
     ],
-    ["the whole entry data as one Uint8Array", (data) => encodeValue(data)],
+    ["the whole entry data in the value codec, one Uint8Array", (data) => encodeValue(data)],
+    [
+      "now: packed by packed-requests.ts, one Uint8Array (as sent)",
+      (data) =>
+        packRequests(
+          data.sourcePeerId as string,
+          data.session as string,
+          data.seqs as number[],
+          data.ackBelows as number[],
+          commandsOf(data) as unknown as StorageCommand[],
+        ),
+    ],
   ];
   console.log(
     `structuredClone of the ${appends.length} appends (${commands.toLocaleString("en-US")} commands) of ${WRITES.toLocaleString("en-US")} pipelined sets, mean of ${ROUNDS} rounds\n`,
   );
   const width = Math.max(...shapes.map(([name]) => name.length));
   console.log(
-    `${"entry data shape".padEnd(width)} | ${"clone ms".padStart(8)} | ns per command | x as sent | reshape ms`,
+    `${"entry data shape".padEnd(width)} | ${"clone ms".padStart(8)} | ns per command | x before  | reshape ms`,
   );
   console.log(`${"-".repeat(width)}-|----------|----------------|-----------|-----------`);
   let base = Number.NaN;
@@ -120,9 +141,13 @@ async function main(): Promise<void> {
     const reshapeMs = performance.now() - reshapeStarted;
     const ms = cloneMs(messages);
     if (reshape === undefined) base = ms;
+    printRow(name, ms, reshape === undefined ? "" : reshapeMs.toFixed(2));
+  }
+
+  function printRow(name: string, ms: number, reshapeMs: string): void {
     const perCommand = ((ms * 1e6) / Math.max(1, commands)).toFixed(0);
     console.log(
-      `${name.padEnd(width)} | ${ms.toFixed(2).padStart(8)} | ${perCommand.padStart(14)} | ${(ms / base).toFixed(3).padStart(9)} | ${reshape === undefined ? "" : reshapeMs.toFixed(2)}`,
+      `${name.padEnd(width)} | ${ms.toFixed(2).padStart(8)} | ${perCommand.padStart(14)} | ${(ms / base).toFixed(3).padStart(9)} | ${reshapeMs}`,
     );
   }
 }

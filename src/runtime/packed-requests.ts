@@ -54,6 +54,10 @@ class Writer {
 
   varint(value: number): void {
     this.reserve(8);
+    if (value < 0x80) {
+      this.bytes[this.at++] = value;
+      return;
+    }
     let rest = value;
     while (rest >= 0x80) {
       this.bytes[this.at++] = (rest % 0x80) | 0x80;
@@ -63,10 +67,18 @@ class Writer {
   }
 
   raw(bytes: Uint8Array): void {
-    this.varint(bytes.length);
-    this.reserve(bytes.length);
-    this.bytes.set(bytes, this.at);
-    this.at += bytes.length;
+    const length = bytes.length;
+    this.varint(length);
+    this.reserve(length);
+    // Keys and values are mostly a few bytes: a loop beats the call into `set` for those.
+    if (length <= 32) {
+      const out = this.bytes;
+      let at = this.at;
+      for (let i = 0; i < length; i++) out[at++] = bytes[i]!;
+    } else {
+      this.bytes.set(bytes, this.at);
+    }
+    this.at += length;
   }
 
   string(value: string): void {
