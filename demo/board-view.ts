@@ -89,9 +89,15 @@ export function mountBoard(root: HTMLElement, cluster: DemoCluster): void {
     }, 4_000);
   }
 
+  // What the list shows, as text: a frame whose commits changed none of the shown tasks rebuilds no DOM.
+  let shownSignature = "";
   const renderTasks = perFrame(() => {
     const { shown, open, total } = firstTasks(cluster.tasks.entries(), MAX_SHOWN_TASKS);
-    list.replaceChildren(...shown.map(([id, task]) => taskItem(id, task)));
+    const signature = JSON.stringify(shown);
+    if (signature !== shownSignature) {
+      shownSignature = signature;
+      list.replaceChildren(...shown.map(([id, task]) => taskItem(id, task)));
+    }
     count.textContent = `${open} open · ${total} total`;
     more.textContent = total > MAX_SHOWN_TASKS ? `… and ${total - MAX_SHOWN_TASKS} more` : "";
   });
