@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { isHamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
+import { createSeededRandom } from "../../src/raft/random";
 import type { RaftMessage } from "../../src/raft/types";
 import { MemoryRaftLogs } from "../../src/storage/memory-raft-logs";
 import type { SaveBatch } from "../../src/storage/raft-logs";
@@ -41,6 +43,18 @@ class GatedLogs extends MemoryRaftLogs {
       await new Promise<void>((resume) => this.#waiting.push(resume));
       this.held--;
     }
+    await super.save(batch);
+  }
+}
+
+/** Memory storage whose every save takes a seeded random time, so saves of successive Readies overlap. */
+class SlowLogs extends MemoryRaftLogs {
+  constructor(private readonly random: () => number) {
+    super();
+  }
+
+  override async save(batch: SaveBatch): Promise<void> {
+    await new Promise((resume) => setTimeout(resume, this.random() * 4));
     await super.save(batch);
   }
 }
@@ -135,5 +149,42 @@ describe("asynchronous storage writes (thesis §10.2.1)", () => {
     expect(acknowledged()).toBe(false);
     logs.get(follower)!.openGate();
     await eventually(acknowledged, 5000, "the follower's acknowledgement");
+  });
+
+  it("with slow saves, loss, duplicates, reordering and a leader partition, every acknowledged push is applied once everywhere", async () => {
+    const random = createSeededRandom(7);
+    const hub = new MemoryHub({ cloneMessages: true, seed: 7, dropRate: 0.05, duplicateRate: 0.05, maxDelayInMs: 3 });
+    peers = [1, 2, 3, 4, 5].map(
+      (n) => new Hamok({ ...FAST, peerId: `p${n}`, seed: n, raftLogs: new SlowLogs(random) }),
+    );
+    await joinAll(hub, peers);
+    await eventually(() => peers.filter((peer) => peer.leader).length === 1, 10_000, "one leader");
+    const resolved: number[] = [];
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const writer = peers[i % peers.length]!;
+      const queue = writer.getOrCreateQueue<number>({ queueId: "q" });
+      pending.push(queue.push(i).then(() => void resolved.push(i)));
+      if (i === 150) hub.partition([leaderOf(peers).localPeerId]);
+      if (i === 225) hub.heal();
+      if (i % 15 === 0) await new Promise((resume) => setTimeout(resume, 5));
+    }
+    const outcomes = await Promise.allSettled(pending);
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") expect(isHamokError(outcome.reason)).toBe(true);
+    }
+    hub.setFaults({ dropRate: 0, duplicateRate: 0 });
+    await eventually(() => peers.filter((peer) => peer.leader).length === 1, 10_000, "one leader after healing");
+    await Promise.all(peers.map((peer) => peer.waitUntilCommitHead()));
+    await eventually(
+      () =>
+        new Set(peers.map((peer) => JSON.stringify([...peer.getOrCreateQueue<number>({ queueId: "q" })]))).size === 1,
+      10_000,
+      "every peer holds the same queue",
+    );
+    const view = [...peers[0]!.getOrCreateQueue<number>({ queueId: "q" })];
+    expect(new Set(view).size).toBe(view.length);
+    for (const item of resolved) expect(view).toContain(item);
+    expect(resolved.length).toBeGreaterThan(100);
   });
 });
