@@ -12,7 +12,7 @@ import type { StorageCommand } from "../src/collections/contract";
 import { Hamok } from "../src/hamok";
 import type { HamokMessage } from "../src/messages/hamok-message";
 import { encodeValue } from "../src/messages/value-codec";
-import { packRequests, unpackRequests } from "../src/runtime/packed-requests";
+import { packRequests, unpackRequests } from "../src/runtime/replicated/packed-requests";
 import { MemoryHub } from "../src/transport/memory-hub";
 
 const WRITES = 10_000;

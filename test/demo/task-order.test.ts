@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "../../demo/model";
 import { byCreation, firstTasks } from "../../demo/task-order";
-import { createSeededRandom } from "../../src/raft/random";
+import { createSeededRandom } from "../../src/util/random";
 
 function tasks(count: number, seed: number): [string, Task][] {
   const random = createSeededRandom(seed);

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isHamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
-import { createSeededRandom } from "../../src/raft/random";
 import type { RaftMessage } from "../../src/raft/types";
 import { MemoryRaftLogs } from "../../src/storage/memory-raft-logs";
 import type { SaveBatch } from "../../src/storage/raft-logs";
 import { MemoryHub } from "../../src/transport/memory-hub";
+import { createSeededRandom } from "../../src/util/random";
 import { closeAll, eventually, FAST, joinAll, leaderOf } from "./helpers";
 
 /**

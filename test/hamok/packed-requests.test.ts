@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StorageCommand } from "../../src/collections/contract";
 import type { Entry } from "../../src/raft/types";
-import { asLogPayload } from "../../src/runtime/log-payload";
-import { isPackedRequests, packRequests, unpackRequests } from "../../src/runtime/packed-requests";
+import { asLogPayload } from "../../src/runtime/replicated/log-payload";
+import { isPackedRequests, packRequests, unpackRequests } from "../../src/runtime/replicated/packed-requests";
 import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
