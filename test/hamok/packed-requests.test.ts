@@ -88,3 +88,17 @@ describe("packed request batches (one Uint8Array per log entry)", () => {
     }
   });
 });
+
+describe("packed request batches from a byte transport", () => {
+  it("unpacks from a Uint8Array subclass (a Buffer) into plain copies", () => {
+    class Bytes extends Uint8Array {}
+    const packed = packRequests("p1", "s", seqs, ackBelows, commands);
+    const framed = new Bytes(packed.length + 8);
+    framed.set(packed, 4);
+    const batch = unpackRequests(framed.subarray(4, 4 + packed.length));
+    expect(batch?.commands).toEqual(commands);
+    const key = (batch!.commands[0]!.args as { key: Uint8Array }).key;
+    expect(key.constructor).toBe(Uint8Array);
+    expect(key.buffer).not.toBe(framed.buffer);
+  });
+});

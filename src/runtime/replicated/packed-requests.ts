@@ -99,7 +99,14 @@ class Writer {
 
 class Reader {
   at = 0;
-  constructor(private readonly bytes: Uint8Array) {}
+  private readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array) {
+    // A plain view: a subclass (a Buffer polyfill, as byte transports hand out) makes `slice` return views
+    // and go through its species constructor, the slow path.
+    this.bytes =
+      bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 
   byte(): number {
     if (this.at >= this.bytes.length) throw new RangeError("truncated");
@@ -124,7 +131,13 @@ class Reader {
     const length = this.varint();
     if (this.at + length > this.bytes.length) throw new RangeError("truncated");
     // A copy, not a view: a state machine may keep the key or value, and a view would pin the whole entry.
-    const out = this.bytes.slice(this.at, this.at + length);
+    let out: Uint8Array;
+    if (length <= 32) {
+      out = new Uint8Array(length);
+      for (let i = 0; i < length; i++) out[i] = this.bytes[this.at + i]!;
+    } else {
+      out = this.bytes.slice(this.at, this.at + length);
+    }
     this.at += length;
     return out;
   }
