@@ -1,0 +1,13 @@
+import { Hamok } from "../src/hamok";
+import { MemoryHub } from "../src/transport/memory-hub";
+const hub = new MemoryHub();
+const peers = Array.from({ length: 3 }, () => new Hamok());
+await Promise.all(peers.map((p) => p.join({ transport: hub.transport() })));
+const follower = peers.find((p) => !p.leader)!;
+const map = follower.createMap<string, number>({ mapId: "m" });
+await map.set("a", 1);
+const kinds = new Map<string, number>();
+for (const p of peers) p.on("message", (m: any) => { const k = `${p.leader ? "L" : "F"} ${m.type === "raft" ? m.raft.type + (m.raft.entries?.length ? "+e" : "") : m.type}`; kinds.set(k, (kinds.get(k) ?? 0) + 1); });
+for (let i = 0; i < 100; i++) await map.set(`k${i}`, i);
+console.log([...kinds].map(([k, v]) => `${k}: ${(v / 100).toFixed(2)}`).join("\n"));
+process.exit(0);
