@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { StorageCommand } from "../../src/collections/contract";
-import type { RequestPayload } from "../../src/runtime/replicated/log-payload";
+import { type RequestPayload, requestAt } from "../../src/runtime/replicated/log-payload";
+import { unpackRequests } from "../../src/runtime/replicated/packed-requests";
 import { RequestTable } from "../../src/runtime/requests/request-table";
 import { ManualClock } from "./manual-clock";
+
+const bytes = (value: number) => new Uint8Array([value]);
 
 /** A request table whose proposals are accepted (forwarded to a leader) and recorded. */
 function table(caughtUp?: () => boolean) {
@@ -10,14 +13,20 @@ function table(caughtUp?: () => boolean) {
   const proposals: RequestPayload[] = [];
   const requests = new RequestTable("p1", {
     propose: (_id, payload) => {
-      proposals.push(payload as RequestPayload);
+      // One request per proposal here: the packed entry's first (and only) request.
+      proposals.push(requestAt(unpackRequests(payload)!, 0));
       return { ok: true };
     },
     clock,
     maxBatchBytes: 1 << 20,
     ...(caughtUp === undefined ? {} : { caughtUp }),
   });
-  const command = { storageId: "m", type: "set", args: { key: "k", value: 1 } } as unknown as StorageCommand;
+  const command: StorageCommand = {
+    storageId: "m",
+    storageType: "map",
+    op: "set",
+    args: { key: bytes(1), value: bytes(1) },
+  };
   const outcome = requests.submit(command, 16, 1000).then(
     (value) => ({ value }),
     (error: { code: string; indeterminate: boolean }) => ({ code: error.code, indeterminate: error.indeterminate }),
@@ -88,7 +97,12 @@ describe("requests of a page that was frozen", () => {
     await t.flush();
     t.clock.jump(25_000);
     t.clock.advance(0);
-    const command = { storageId: "m", type: "set", args: { key: "k2", value: 2 } } as unknown as StorageCommand;
+    const command: StorageCommand = {
+      storageId: "m",
+      storageType: "map",
+      op: "set",
+      args: { key: bytes(2), value: bytes(2) },
+    };
     const second = t.requests.submit(command, 16, 1000).then((value) => ({ value }));
     await t.flush();
     t.clock.advance(2500);
