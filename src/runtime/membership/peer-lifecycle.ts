@@ -27,6 +27,8 @@ export class PeerLifecycle {
   clusterId: string | undefined;
   /** Room members declared with `addRemotePeerId()`. */
   readonly knownPeers = new Set<string>();
+  /** The dead members this peer stands in for. */
+  private readonly standingIn = new Set<string>();
   /** Resolves at the first `joined`. */
   readonly joinedOnce: Promise<void>;
   private resolveJoinedOnce!: () => void;
@@ -338,7 +340,22 @@ export class PeerLifecycle {
    * it is no longer departed, so a leader does not remove a live member for a departure it outlived.
    */
   peerJoined(peerId: string): void {
+    // A stand-in of ours appearing is not the member coming back.
+    if (this.standingIn.has(peerId)) return;
     this.peer?.departed.delete(peerId);
+  }
+
+  /**
+   * The dead members this peer stands in for (`stand-ins.ts`) changed. They count as departed here: when this peer
+   * leads it removes them itself, without waiting for a stand-in's own request (which a failed channel may lose).
+   */
+  standInsChanged(peerIds: readonly string[]): void {
+    this.standingIn.clear();
+    for (const peerId of peerIds) this.standingIn.add(peerId);
+    const peer = this.peer;
+    if (peer === undefined) return;
+    for (const peerId of peerIds) peer.departed.add(peerId);
+    if (peer.state === "leader") peer.runMembership();
   }
 
   /** See `Hamok.fetchRemotePeers`. */

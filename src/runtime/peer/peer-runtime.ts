@@ -91,7 +91,10 @@ export class PeerRuntime {
       retryInMs: config.heartbeatInMs,
       view: () => this.healthView(),
       quorumChanged: (status) => this.events.emit("quorum-changed", status),
-      actingForChanged: (peerIds) => this.events.emit("acting-for-changed", [...peerIds]),
+      actingForChanged: (peerIds) => {
+        this.lifecycle.standInsChanged(peerIds);
+        this.events.emit("acting-for-changed", [...peerIds]);
+      },
       reportError: (error) => this.reportError(error),
     });
     this.events.on("heartbeat", () => this.health.tick());
