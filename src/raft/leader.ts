@@ -2,7 +2,7 @@ import { isConfChange, validateConfChange } from "./configuration";
 import { Progress } from "./progress";
 import { committedIndex, hasQuorum } from "./quorum";
 import type { Proposal, Raft } from "./raft";
-import { ReadOnly } from "./read-only";
+import { parseRoundContext, ReadOnly, roundContext } from "./read-only.js";
 import { SnapshotSender, sameSnapshot } from "./snapshot-chunks";
 import type { EntryType, NodeId, ProposalRejectReason, RaftMessage } from "./types";
 
@@ -100,7 +100,9 @@ export class Leader {
     }
     if (this.#heartbeatElapsed >= r.opts.heartbeatTicks) {
       this.#heartbeatElapsed = 0;
-      this.#bcastHeartbeat(this.#readOnly.lastPendingContext());
+      // Waiting reads ride on every heartbeat, so a lost heartbeat or answer is made up for.
+      const round = this.#readOnly.pendingRound();
+      this.#bcastHeartbeat(round === undefined ? undefined : roundContext(round));
     }
   }
 
@@ -257,11 +259,10 @@ export class Leader {
         }
       }
     }
-    if (m.context === undefined || m.context === "") return;
-    const acks = this.#readOnly.recvAck(m.from, m.context);
-    if (acks && hasQuorum(r.conf.voters, (id) => acks.has(id))) {
-      for (const req of this.#readOnly.advance(m.context)) this.#answerRead(req.context, req.index, req.from);
-    }
+    const round = parseRoundContext(m.context);
+    if (round === undefined) return;
+    this.#readOnly.recvAck(m.from, round);
+    for (const req of this.#readOnly.release(r.conf.voters, r.id)) this.#answerRead(req.context, req.index, req.from);
   }
 
   // ---------------------------------------------------------------- commitment
@@ -408,9 +409,9 @@ export class Leader {
       this.#deferredReads.push({ context, from });
       return;
     }
-    if (!this.#readOnly.add(r.log.committed, context, from)) return;
-    if (r.conf.voters.includes(r.id)) this.#readOnly.recvAck(r.id, context);
-    this.#bcastHeartbeat(context);
+    const round = this.#readOnly.add(r.log.committed, context, from);
+    if (round === undefined) return;
+    this.#bcastHeartbeat(roundContext(round));
   }
 
   #answerRead(context: string, index: number, from: NodeId): void {
