@@ -169,8 +169,11 @@ export class Leader {
   step(m: RaftMessage): void {
     const pr = this.prs.get(m.from);
     if (!pr) return;
-    pr.recentActive = true;
-    pr.ticksSinceHeard = 0;
+    // Only answers to what we sent as leader show that the peer follows us (CheckQuorum, §6.2):
+    // a late vote of the election we just won proves nothing about this leadership.
+    if (m.type === "append-response" || m.type === "heartbeat-response" || m.type === "snapshot-response") {
+      this.touch(m.from);
+    }
     switch (m.type) {
       case "append-response":
         this.#handleAppendResponse(m, pr);
@@ -384,9 +387,17 @@ export class Leader {
 
   // ---------------------------------------------------------------- transfer and reads
 
+  /**
+   * Hands leadership to voter `to` (thesis §3.10); `to` = this leader cancels a
+   * pending transfer (etcd's semantics), so proposals are accepted again at once.
+   */
   transferLeader(to: NodeId): void {
     const r = this.#r;
-    if (to === r.id || !r.conf.voters.includes(to) || !this.prs.has(to) || this.transferee === to) return;
+    if (to === r.id) {
+      this.transferee = null;
+      return;
+    }
+    if (!r.conf.voters.includes(to) || !this.prs.has(to) || this.transferee === to) return;
     this.transferee = to;
     // The transfer must finish within an election timeout (checked in tick).
     r.electionElapsed = 0;

@@ -67,7 +67,12 @@ export class RaftNode {
     this.#raft.readIndex(context);
   }
 
-  /** On the leader: hands leadership to voter `to` (thesis §3.10). Ignored elsewhere. */
+  /**
+   * On the leader: hands leadership to voter `to` (thesis §3.10); proposals are
+   * refused with `transfer-in-progress` until it completes or is abandoned after
+   * an election timeout. `to` = the leader's own id cancels a pending transfer.
+   * Ignored on other nodes.
+   */
   transferLeader(to: NodeId): void {
     this.#raft.transferLeader(to);
   }

@@ -176,6 +176,18 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     expect(c.node("a").status().leaderId).toBeNull();
   });
 
+  it("a new leader that hears from nobody steps down after one election timeout (CheckQuorum, §6.2)", () => {
+    const c = new Cluster();
+    // a wins on the votes, then is cut off before any follower answers it as leader.
+    c.drop((m) => m.to === "a" && m.type !== "pre-vote-response" && m.type !== "vote-response");
+    c.elect("a");
+    c.isolate("a");
+    c.tick(E - 1, ["a"]);
+    expect(c.node("a").status().role).toBe("leader");
+    c.tick(1, ["a"]);
+    expect(c.node("a").status()).toMatchObject({ role: "follower", leaderId: null });
+  });
+
   it("without CheckQuorum an isolated leader keeps leading", () => {
     const c = new Cluster({ config: { checkQuorum: false } });
     c.elect("a");

@@ -220,9 +220,7 @@ describe("ReadIndex rounds (thesis §6.4: a quorum heartbeat round after the rea
     ]);
     c.heal();
     c.tick(1);
-    expect(c.sent.filter((m) => m.type === "read-index-response").map((m) => [m.to, m.context])).toEqual([
-      ["b", "A"],
-    ]);
+    expect(c.sent.filter((m) => m.type === "read-index-response").map((m) => [m.to, m.context])).toEqual([["b", "A"]]);
     expect(c.get("b").readStates).toEqual([{ context: "A", index: c.node("a").status().commit }]);
   });
 

@@ -68,6 +68,26 @@ describe("leadership transfer (thesis §3.10)", () => {
     expect(c.node("a").propose("p", 1)).toEqual({ ok: true });
   });
 
+  it("transferLeader to the leader itself cancels a pending transfer; proposals are accepted at once", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.isolate("c");
+    c.node("a").transferLeader("c");
+    c.deliver(); // the timeout-now to c is lost
+    expect(c.node("a").propose("p", 1)).toEqual({ ok: false, reason: "transfer-in-progress" });
+    c.sent.length = 0;
+    c.node("a").transferLeader("a");
+    expect(c.node("a").status()).toMatchObject({ role: "leader", leadTransferee: null });
+    expect(c.node("a").propose("q", 2)).toEqual({ ok: true });
+    c.deliver();
+    expect(c.values("b")).toEqual([2]);
+    // c catching up later does not complete the cancelled transfer.
+    c.heal();
+    c.tick(2);
+    expect(c.leaders()).toEqual(["a"]);
+    expect(c.sent.filter((m) => m.type === "timeout-now")).toEqual([]);
+  });
+
   it("transfer to a learner or an unknown node is ignored", () => {
     const c = new Cluster({ voters: ["a", "b"], learners: ["l"] });
     c.elect("a");
