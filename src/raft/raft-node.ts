@@ -42,7 +42,12 @@ export class RaftNode {
     this.#raft.tick();
   }
 
-  /** Feeds a message from a peer. Stale, misaddressed or impossible messages are ignored; it never throws. */
+  /**
+   * Feeds a message from a peer. Stale, misaddressed or impossible messages are
+   * ignored; messages above the term ceiling, from non-members of a configured
+   * node, and `timeout-now` from anyone but the current leader are dropped and
+   * listed in `Ready.droppedMessages` (see acceptance.ts). It never throws.
+   */
   step(message: RaftMessage): void {
     this.#raft.step(message);
   }
@@ -75,6 +80,18 @@ export class RaftNode {
    */
   transferLeader(to: NodeId): void {
     this.#raft.transferLeader(to);
+  }
+
+  /**
+   * Member `by` of this node's configuration says `peer` is a member too (the
+   * runtime learns it from `by`'s announcement of the leader it follows). Until
+   * `peer` appears in this node's configuration, its messages are accepted as a
+   * member's: how a follower that lags behind `peer`'s addition hears `peer` as
+   * leader (see acceptance.ts). Returns false, and changes nothing, when `by` is
+   * not a member, `peer` already is one, or this node has no configuration.
+   */
+  vouch(peer: NodeId, by: NodeId): boolean {
+    return this.#raft.vouches.vouch(this.#raft.conf, peer, by);
   }
 
   /**
@@ -112,6 +129,7 @@ export class RaftNode {
       r.readStates.length > 0 ||
       r.rejectedProposals.length > 0 ||
       r.rejectedReads.length > 0 ||
+      r.droppedMessages.length > 0 ||
       r.role !== this.#prevSoft.role ||
       r.lead !== this.#prevSoft.leaderId ||
       r.term !== this.#prevSoft.term ||
@@ -139,6 +157,7 @@ export class RaftNode {
       readStates: r.readStates,
       rejectedProposals: r.rejectedProposals,
       rejectedReads: r.rejectedReads,
+      droppedMessages: r.droppedMessages,
     };
     if (!sameSoft(soft, this.#prevSoft)) rd.softState = soft;
     if (!sameHard(hard, this.#prevHard)) rd.hardState = hard;
@@ -151,6 +170,7 @@ export class RaftNode {
     r.readStates = [];
     r.rejectedProposals = [];
     r.rejectedReads = [];
+    r.droppedMessages = [];
     r.log.pendingSnapshot = undefined;
     r.log.stabled = r.log.lastIndex();
     const lastApplying = committedEntries[committedEntries.length - 1];

@@ -1,6 +1,8 @@
+import { refusal, Vouches } from "./acceptance.js";
 import { bootstrapEntries, confAfter, EMPTY_CONF, normalizeConf, sameConf } from "./configuration";
 import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower";
 import { Leader } from "./leader";
+import { MAX_DROP_RECORDS, MAX_TERM } from "./limits.js";
 import { FORWARDING_TYPES, isWellFormed } from "./message-checks";
 import { type RaftOptions, resolveOptions } from "./options";
 import { voteResult } from "./quorum";
@@ -9,6 +11,8 @@ import { randomInt } from "./random";
 import { SnapshotReceiver } from "./snapshot-chunks";
 import type {
   ConfState,
+  DroppedMessage,
+  DropReason,
   EntryType,
   NodeId,
   ProposalRejectReason,
@@ -66,6 +70,9 @@ export class Raft {
   readStates: ReadState[] = [];
   rejectedProposals: RejectedProposal[] = [];
   rejectedReads: { context: string; reason: ProposalRejectReason }[] = [];
+  droppedMessages: DroppedMessage[] = [];
+  /** Non-members a member vouched for (see acceptance.ts). */
+  readonly vouches = new Vouches();
 
   #randomizedElectionTimeout = 0;
   #votes = new Map<NodeId, boolean>();
@@ -182,6 +189,8 @@ export class Raft {
   campaign(kind: CampaignKind): void {
     // Learners and non-members never campaign (thesis §4.2.1).
     if (!this.promotable() || this.role === "leader") return;
+    // The term never rises past the ceiling (an election there would need an unrepresentable term).
+    if (this.term >= MAX_TERM) return;
     let term: number;
     if (kind === "pre-vote") {
       this.#becomePreCandidate();
@@ -243,6 +252,12 @@ export class Raft {
 
   step(m: RaftMessage): void {
     if (!isWellFormed(m) || m.to !== this.id || m.from === this.id) return;
+    const dropped = refusal({ conf: this.conf, term: this.term, lead: this.lead, vouched: this.vouches.ids }, m);
+    if (dropped !== undefined) {
+      this.#refuseForwarded(m, dropped);
+      this.#recordDrop(m, dropped);
+      return;
+    }
     if (FORWARDING_TYPES.has(m.type)) {
       this.#stepForwarding(m);
       return;
@@ -359,6 +374,26 @@ export class Raft {
     this.leader?.transferLeader(to);
   }
 
+  /**
+   * A leader answers a non-member's forwarded request with a refusal instead of
+   * silence, so a removed peer's request fails at once with a precise reason; the
+   * answer goes to the sender only and changes nothing here.
+   */
+  #refuseForwarded(m: RaftMessage, reason: DropReason): void {
+    if (reason !== "not-a-member" || !this.leader) return;
+    if (m.type === "propose" && (m.proposalIds?.length ?? 0) > 0) {
+      this.send({ type: "propose-response", to: m.from, proposalIds: m.proposalIds!, reason: "not-a-member" });
+    } else if (m.type === "read-index") {
+      const context = m.context ?? "";
+      this.send({ type: "read-index-response", to: m.from, context, reject: true, reason: "not-a-member" });
+    }
+  }
+
+  #recordDrop(m: RaftMessage, reason: DropReason): void {
+    if (this.droppedMessages.length >= MAX_DROP_RECORDS) return;
+    this.droppedMessages.push({ type: m.type, from: m.from, term: m.term, reason });
+  }
+
   #stepForwarding(m: RaftMessage): void {
     switch (m.type) {
       case "propose": {
@@ -413,6 +448,7 @@ export class Raft {
     this.confIndex = confIndex;
     if (sameConf(conf, this.conf)) return;
     this.conf = conf;
+    this.vouches.confChanged(conf);
     this.leader?.syncProgress();
   }
 

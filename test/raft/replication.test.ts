@@ -90,6 +90,7 @@ describe("log replication (Raft §5.3)", () => {
       readStates: [],
       rejectedProposals: [],
       rejectedReads: [],
+      droppedMessages: [],
     });
     c.restart("c");
     c.sent.length = 0;
