@@ -9,6 +9,8 @@ export interface AcceptanceView {
   readonly lead: NodeId | null;
   /** Non-members a member of `conf` vouched for (see {@link Vouches}). */
   readonly vouched: ReadonlySet<NodeId>;
+  /** Peers that uncommitted `remove` entries of the log take out of `conf`. */
+  readonly uncommittedRemovals: readonly NodeId[];
 }
 
 /**
@@ -19,7 +21,10 @@ export interface AcceptanceView {
  * entries) accepts everyone: it has nothing to protect and must hear its
  * first leader. Once it has voters, it accepts only:
  * - the voters and learners of its configuration (the latest one in its log,
- *   committed or not: thesis §4.1);
+ *   committed or not: thesis §4.1), and the peers that uncommitted entries of
+ *   its log remove: those entries may yet be truncated, by a leader that is one
+ *   of them (a leader that removed a member and lost its leadership before the
+ *   removal committed leaves that member free to win the next election);
  * - the leader of its current term, even when no longer in that configuration:
  *   a leader that removed itself keeps leading until its removal commits and
  *   then hands over with `timeout-now` (thesis §4.2.2). It became our leader
@@ -42,7 +47,13 @@ export interface AcceptanceView {
 export function acceptsFrom(view: AcceptanceView, from: NodeId): boolean {
   const { voters, learners } = view.conf;
   if (voters.length === 0) return true;
-  return voters.includes(from) || learners.includes(from) || from === view.lead || view.vouched.has(from);
+  return (
+    voters.includes(from) ||
+    learners.includes(from) ||
+    from === view.lead ||
+    view.vouched.has(from) ||
+    view.uncommittedRemovals.includes(from)
+  );
 }
 
 /** Why `m` must be dropped unprocessed, or undefined when the node may process it. */

@@ -1,5 +1,5 @@
 import { refusal, Vouches } from "./acceptance.js";
-import { bootstrapEntries, confAfter, EMPTY_CONF, normalizeConf, sameConf } from "./configuration";
+import { bootstrapEntries, confAfter, EMPTY_CONF, isConfChange, normalizeConf, sameConf } from "./configuration";
 import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower";
 import { Leader } from "./leader";
 import { MAX_DROP_RECORDS, MAX_TERM } from "./limits.js";
@@ -76,6 +76,8 @@ export class Raft {
 
   #randomizedElectionTimeout = 0;
   #votes = new Map<NodeId, boolean>();
+  /** The `remove` entries in our log (see {@link Raft.uncommittedRemovals}). */
+  #removals: { readonly index: number; readonly nodeId: NodeId }[] = [];
   /** Contexts this follower forwarded to its leader and has no answer for yet. */
   readonly #forwardedReads = new Set<string>();
 
@@ -252,7 +254,16 @@ export class Raft {
 
   step(m: RaftMessage): void {
     if (!isWellFormed(m) || m.to !== this.id || m.from === this.id) return;
-    const dropped = refusal({ conf: this.conf, term: this.term, lead: this.lead, vouched: this.vouches.ids }, m);
+    const dropped = refusal(
+      {
+        conf: this.conf,
+        term: this.term,
+        lead: this.lead,
+        vouched: this.vouches.ids,
+        uncommittedRemovals: this.uncommittedRemovals(),
+      },
+      m,
+    );
     if (dropped !== undefined) {
       this.#refuseForwarded(m, dropped);
       this.#recordDrop(m, dropped);
@@ -446,6 +457,12 @@ export class Raft {
 
   setConf(conf: ConfState, confIndex: number): void {
     this.confIndex = confIndex;
+    this.#removals = [];
+    for (const e of this.log.entries) {
+      if (e.type === "conf" && isConfChange(e.data) && e.data.type === "remove") {
+        this.#removals.push({ index: e.index, nodeId: e.data.nodeId });
+      }
+    }
     if (sameConf(conf, this.conf)) return;
     this.conf = conf;
     this.vouches.confChanged(conf);
@@ -456,6 +473,17 @@ export class Raft {
   confAt(index: number): ConfState {
     const upTo = this.log.entries.slice(0, Math.max(0, index - this.log.snapshotIndex()));
     return normalizeConf(confAfter(this.log.snapshot.meta.confState, upTo));
+  }
+
+  /**
+   * Peers that uncommitted entries of our log remove: the log may still be
+   * truncated back to a configuration with them (a configuration takes effect
+   * when appended and is undone when truncated, thesis §4.1), and one of them
+   * may be the leader that truncates it.
+   */
+  uncommittedRemovals(): NodeId[] {
+    const committed = this.log.committed;
+    return this.#removals.filter((r) => r.index > committed).map((r) => r.nodeId);
   }
 
   send(m: Outgoing): void {

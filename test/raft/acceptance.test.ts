@@ -298,6 +298,32 @@ describe("membership-aware acceptance (issue 13 item 2)", () => {
     expect(c.get("c").dropped).toEqual([]);
   });
 
+  it("a node accepts the peer an uncommitted removal in its log takes out, and that peer's truncation", () => {
+    // No lease, so that c can campaign at once.
+    const c = running({ config: { preVote: false, checkQuorum: false } });
+    // a removes c, but nobody else gets the entry: c is out of a's configuration, uncommitted.
+    c.isolate("a");
+    expect(c.node("a").proposeConfChange("rm", { type: "remove", nodeId: "c" })).toEqual({ ok: true });
+    c.deliver();
+    expect(c.node("a").status().confState.voters).toEqual(["a", "b"]);
+    // b and c, which never saw the removal, elect c.
+    c.node("c").campaign();
+    c.deliver();
+    expect(c.leaders().filter((id) => id !== "a")).toEqual(["c"]);
+    c.heal();
+    c.tick(3);
+    expect(c.get("a").dropped).toEqual([]);
+    expect(c.node("a").status()).toMatchObject({
+      role: "follower",
+      leaderId: "c",
+      confState: { voters: ["a", "b", "c"], learners: [] },
+    });
+    // Once the entries that brought c back commit on a, nothing of the removal is left.
+    c.node("c").propose("p3", 3);
+    c.deliver();
+    expect(c.values("a")).toEqual([1, 2, 3]);
+  });
+
   it("a follower behind a new member's addition hears that member as leader once a member vouches for it", () => {
     const c = new Cluster({ spares: ["d"] });
     c.elect("a");
