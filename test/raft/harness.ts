@@ -204,12 +204,13 @@ export class Cluster {
     return this.get(id).node;
   }
 
-  /** Runs one node's Ready cycle; returns the messages it sent. */
-  process(id: NodeId): RaftMessage[] {
+  /** Runs one node's Ready cycle; returns the messages it sent. `onReady` sees each Ready before it is handled. */
+  process(id: NodeId, onReady?: (rd: Ready) => void): RaftMessage[] {
     const n = this.get(id);
     const out: RaftMessage[] = [];
     while (n.node.hasReady()) {
       const rd = n.node.ready();
+      onReady?.(rd);
       n.storage.save(rd);
       out.push(...rd.messages);
       if (rd.snapshot) n.app.restore(rd.snapshot);
