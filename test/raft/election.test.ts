@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
 import type { Entry, RaftMessage } from "../../src/raft/types";
+import { describeMessage } from "./describe";
 import { Cluster } from "./harness";
 
 const E = 10;
@@ -88,8 +89,13 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     const before = c.sent.length;
     c.tick(3 * E);
     const after = c.sent.slice(before);
-    expect(after.some((m) => m.type === "pre-vote" && m.from === "c")).toBe(true);
-    expect(after.some((m) => m.type === "pre-vote-response" && m.from === "b" && m.reject === false)).toBe(false);
+    // Exactly: c asks twice (once per election timeout); b, in its lease, never answers; a is cut off.
+    expect(after.filter((m) => m.type === "pre-vote" || m.type === "pre-vote-response").map(describeMessage)).toEqual([
+      "c->a pre-vote term=3 index=4 logTerm=2",
+      "c->b pre-vote term=3 index=4 logTerm=2",
+      "c->a pre-vote term=3 index=4 logTerm=2",
+      "c->b pre-vote term=3 index=4 logTerm=2",
+    ]);
     expect(c.node("a").status().role).toBe("leader");
     expect(c.node("c").status().term).toBe(term);
   });
@@ -98,10 +104,18 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     const c = new Cluster();
     c.elect("a");
     c.isolate("a");
+    const before = c.sent.length;
     c.tick(3 * E, ["b", "c"]);
     const leader = c.leaders().find((id) => id !== "a");
-    expect(leader).toBeDefined();
-    expect(c.sent.some((m) => m.type === "pre-vote-response" && m.reject === false)).toBe(true);
+    expect(leader).toBe("c");
+    // b, which stopped hearing from a as long as c did, grants c's pre-vote and then its vote.
+    const campaign = c.sent.slice(before).filter((m) => m.to !== "a" && m.type.includes("vote"));
+    expect(campaign.map(describeMessage)).toEqual([
+      "c->b pre-vote term=3 index=4 logTerm=2",
+      "b->c pre-vote-response term=3 reject=false",
+      "c->b vote term=3 index=4 logTerm=2",
+      "b->c vote-response term=3 reject=false",
+    ]);
   });
 
   it("candidate with a stale log loses the vote (§5.4.1)", () => {
@@ -114,12 +128,15 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     c.heal();
     // a goes away; c (missing p1) campaigns first but b refuses it.
     c.isolate("a");
+    const before = c.sent.length;
     c.node("c").campaign();
     c.deliver();
     expect(c.node("c").status().role).not.toBe("leader");
-    expect(c.sent.some((m) => m.type === "vote-response" && m.from === "b" && m.to === "c" && m.reject === true)).toBe(
-      true,
-    );
+    expect(c.sent.slice(before).map(describeMessage)).toEqual([
+      "c->a vote term=3 index=4 logTerm=2",
+      "c->b vote term=3 index=4 logTerm=2",
+      "b->c vote-response term=3 reject=true",
+    ]);
     // b holds the log and wins.
     c.tick(4 * E, ["b", "c"]);
     expect(c.leaders()).toContain("b");

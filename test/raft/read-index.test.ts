@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
 import type { RaftMessage } from "../../src/raft/types";
+import { describeMessage } from "./describe";
 import { Cluster } from "./harness";
 
 describe("ReadIndex (thesis §6.4)", () => {
@@ -66,8 +67,9 @@ describe("ReadIndex (thesis §6.4)", () => {
     c.deliver();
     c.node("b").readIndex("rb");
     c.deliver();
-    expect(c.sent.some((m) => m.type === "read-index" && m.from === "b" && m.to === "a")).toBe(true);
-    expect(c.sent.some((m) => m.type === "read-index-response" && m.to === "b")).toBe(true);
+    expect(
+      c.sent.filter((m) => m.type === "read-index" || m.type === "read-index-response").map(describeMessage),
+    ).toEqual(["b->a read-index term=2 context=rb", "a->b read-index-response term=2 index=5 context=rb"]);
     expect(c.get("b").readStates).toEqual([{ context: "rb", index: c.node("a").status().commit }]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { describeMessage } from "./describe";
 import { Cluster } from "./harness";
 
 const E = 10;
@@ -12,7 +13,7 @@ describe("leadership transfer (thesis §3.10)", () => {
     c.deliver();
     expect(c.node("b").status()).toMatchObject({ role: "leader", term: term + 1 });
     expect(c.node("a").status().role).toBe("follower");
-    expect(c.sent.some((m) => m.type === "timeout-now" && m.to === "b")).toBe(true);
+    expect(c.sent.filter((m) => m.type === "timeout-now")).toEqual([{ type: "timeout-now", from: "a", to: "b", term }]);
   });
 
   it("target campaigns at once, skipping PreVote, and voters grant despite the leader lease", () => {
@@ -22,10 +23,15 @@ describe("leadership transfer (thesis §3.10)", () => {
     c.node("a").transferLeader("c");
     c.deliver();
     const votes = c.sent.filter((m) => m.from === "c" && (m.type === "vote" || m.type === "pre-vote"));
-    expect(votes.length).toBeGreaterThan(0);
-    expect(votes.every((m) => m.type === "vote" && m.context === "transfer")).toBe(true);
-    // b heard from a a moment ago, yet it voted for c.
-    expect(c.sent.some((m) => m.type === "vote-response" && m.from === "b" && m.reject === false)).toBe(true);
+    expect(votes.map(describeMessage)).toEqual([
+      "c->a vote term=3 index=4 logTerm=2 context=transfer",
+      "c->b vote term=3 index=4 logTerm=2 context=transfer",
+    ]);
+    // b heard from a a moment ago, yet it voted for c (and so did a, which handed over).
+    expect(c.sent.filter((m) => m.type === "vote-response").map(describeMessage)).toEqual([
+      "a->c vote-response term=3 reject=false",
+      "b->c vote-response term=3 reject=false",
+    ]);
     expect(c.leaders()).toEqual(["c"]);
   });
 
