@@ -14,8 +14,10 @@ export interface AcceptanceView {
 }
 
 /**
- * Whether a node accepts Raft messages from `from` (issue 13, DESIGN.md §4
- * threat model: a voting member is trusted, a non-member must not disrupt).
+ * Whether a node accepts Raft messages from `from`. The threat model: Raft is
+ * not Byzantine-tolerant, so a voting member is trusted; a non-member (any
+ * room member, any same-origin script, an old or buggy client) must not be
+ * able to disrupt or corrupt the cluster.
  *
  * A node without a configuration (a joiner that has not received its first
  * entries) accepts everyone: it has nothing to protect and must hear its

@@ -4,7 +4,7 @@
  * than a cluster could hold in millennia. A message with a higher term is
  * dropped (`term-ceiling`) and the core never raises its own term past it, so
  * a forged term of 2^53-1 cannot push a cluster to a term from which no next
- * election is representable (issue 13).
+ * election is representable.
  */
 export const MAX_TERM = 2 ** 40;
 
