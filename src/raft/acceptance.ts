@@ -9,8 +9,8 @@ export interface AcceptanceView {
   readonly lead: NodeId | null;
   /** Non-members a member of `conf` vouched for (see {@link Vouches}). */
   readonly vouched: ReadonlySet<NodeId>;
-  /** Peers that uncommitted `remove` entries of the log take out of `conf`. */
-  readonly uncommittedRemovals: readonly NodeId[];
+  /** Whether an uncommitted `remove` entry of the log takes this peer out of `conf`. */
+  readonly removedByUncommitted: (id: NodeId) => boolean;
 }
 
 /**
@@ -54,7 +54,7 @@ export function acceptsFrom(view: AcceptanceView, from: NodeId): boolean {
     learners.includes(from) ||
     from === view.lead ||
     view.vouched.has(from) ||
-    view.uncommittedRemovals.includes(from)
+    view.removedByUncommitted(from)
   );
 }
 

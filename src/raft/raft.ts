@@ -260,7 +260,7 @@ export class Raft {
         term: this.term,
         lead: this.lead,
         vouched: this.vouches.ids,
-        uncommittedRemovals: this.uncommittedRemovals(),
+        removedByUncommitted: (id) => this.removedByUncommitted(id),
       },
       m,
     );
@@ -476,14 +476,15 @@ export class Raft {
   }
 
   /**
-   * Peers that uncommitted entries of our log remove: the log may still be
-   * truncated back to a configuration with them (a configuration takes effect
-   * when appended and is undone when truncated, thesis §4.1), and one of them
-   * may be the leader that truncates it.
+   * Whether an uncommitted entry of our log removes `id`: the log may still be
+   * truncated back to a configuration with it (a configuration takes effect
+   * when appended and is undone when truncated, thesis §4.1), and `id` may be
+   * the leader that truncates it.
    */
-  uncommittedRemovals(): NodeId[] {
+  removedByUncommitted(id: NodeId): boolean {
     const committed = this.log.committed;
-    return this.#removals.filter((r) => r.index > committed).map((r) => r.nodeId);
+    for (const r of this.#removals) if (r.index > committed && r.nodeId === id) return true;
+    return false;
   }
 
   send(m: Outgoing): void {
