@@ -146,6 +146,23 @@ export class Raft {
     this.role = "follower";
   }
 
+  /**
+   * A newer term learned from a vote request or an answer, not from a leader:
+   * follow it without restarting the election timer (Figure 2: only a leader's
+   * AppendEntries or a granted vote do). Restarting it would let a candidate
+   * that cannot win keep pushing back, with every term it announces, the
+   * timeout of a voter that could.
+   */
+  #adoptTerm(term: number): void {
+    const wasLeader = this.leader !== null;
+    const elapsed = this.electionElapsed;
+    const timeout = this.#randomizedElectionTimeout;
+    this.becomeFollower(term, null);
+    if (wasLeader) return;
+    this.electionElapsed = elapsed;
+    this.#randomizedElectionTimeout = timeout;
+  }
+
   #becomePreCandidate(): void {
     // PreVote (thesis §9.6): ask first, without touching term or vote.
     this.#votes = new Map();
@@ -288,7 +305,7 @@ export class Raft {
       } else if (m.type === "append" || m.type === "heartbeat" || m.type === "snapshot") {
         this.becomeFollower(m.term, m.from);
       } else {
-        this.becomeFollower(m.term, null);
+        this.#adoptTerm(m.term);
       }
     } else if (m.term < this.term) {
       if ((this.opts.checkQuorum || this.opts.preVote) && (m.type === "append" || m.type === "heartbeat")) {

@@ -107,14 +107,14 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     const before = c.sent.length;
     c.tick(3 * E, ["b", "c"]);
     const leader = c.leaders().find((id) => id !== "a");
-    expect(leader).toBe("c");
-    // b, which stopped hearing from a as long as c did, grants c's pre-vote and then its vote.
+    expect(leader).toBe("b");
+    // c, which stopped hearing from a as long as b did, grants b's pre-vote and then its vote.
     const campaign = c.sent.slice(before).filter((m) => m.to !== "a" && m.type.includes("vote"));
     expect(campaign.map(describeMessage)).toEqual([
-      "c->b pre-vote term=3 index=4 logTerm=2",
-      "b->c pre-vote-response term=3 reject=false",
-      "c->b vote term=3 index=4 logTerm=2",
-      "b->c vote-response term=3 reject=false",
+      "b->c pre-vote term=3 index=4 logTerm=2",
+      "c->b pre-vote-response term=3 reject=false",
+      "b->c vote term=3 index=4 logTerm=2",
+      "c->b vote-response term=3 reject=false",
     ]);
   });
 
@@ -165,6 +165,25 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     expect(ask(4, 3)).toBe(true); // shorter log, newer last term
     expect(ask(4, 2)).toBe(false); // same last term, shorter
     expect(ask(5, 2)).toBe(true); // same last term, as long
+  });
+
+  it("a newer term learned from a rejected vote does not restart the election timer (Figure 2)", () => {
+    // How long candidate a waits before its next election when nobody answers.
+    const quiet = lone(5, false);
+    quiet.campaign();
+    const timeout = ticksUntilCampaign(quiet);
+    expect(timeout).toBeGreaterThanOrEqual(E);
+    // The same candidate, told of a newer term by a rejection just before that timeout: it follows that term
+    // and campaigns on time, instead of waiting a whole new timeout (which a candidate that cannot win could
+    // otherwise keep imposing on it, one announced term after another).
+    const told = lone(5, false);
+    told.campaign();
+    told.ready();
+    for (let t = 1; t < timeout; t++) told.tick();
+    told.step({ type: "vote-response", from: "b", to: "a", term: 9, reject: true });
+    expect(told.status()).toMatchObject({ role: "follower", term: 9 });
+    expect(ticksUntilCampaign(told)).toBe(1);
+    expect(told.status()).toMatchObject({ role: "candidate", term: 10 });
   });
 
   it("node votes for at most one candidate per term (§5.2)", () => {
