@@ -165,6 +165,7 @@ export class PeerLifecycle {
         host.reportError(error);
         host.stop();
       },
+      reportError: (error) => host.reportError(error),
     };
     const peer = new RaftPeer(peerHost, restore);
     this.peer = peer;
@@ -223,10 +224,13 @@ export class PeerLifecycle {
     this.progress();
     if (peer === undefined || this.lifecycle.isLeavingOrLeft) return;
     const { host } = this;
-    // Requests whose forward (or whose leader) may be lost are re-proposed; dedup keeps them single.
+    // Requests whose forward (or its answer) may be lost are re-proposed after two heartbeats (then
+    // backing off), unless our log holds them already; the log applies each once (session, seq).
+    // Unanswered read barriers are asked again every heartbeat: the leader merges a repeat of a
+    // pending one, and a lost request or answer costs one heartbeat, not the whole timeout.
     if (peer.leaderId !== undefined) {
-      host.requests.retry(host.config.followerMaxIdleInMs);
-      host.barriers.retry(false);
+      host.requests.retry(2 * host.config.heartbeatInMs);
+      host.barriers.retry(true, host.config.heartbeatInMs);
     }
     const led = peer.leaderId !== undefined && peer.isMember();
     // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back.
@@ -277,6 +281,9 @@ export class PeerLifecycle {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
     this.announcements.observe(sourceId, peer);
+    // A member's word on who leads lets a peer whose log lags behind that leader's addition hear it
+    // (the core ignores the word of a non-member and a leader it already knows).
+    if (peer.leaderId !== undefined && peer.leaderId !== sourceId) this.peer?.vouch(peer.leaderId, sourceId);
     this.progress();
   }
 

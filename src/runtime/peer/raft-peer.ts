@@ -1,8 +1,9 @@
-import type { HamokError } from "../../errors";
+import { HamokError } from "../../errors";
 import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index";
 import type {
   ConfChange,
   ConfState,
+  DroppedMessage,
   Entry,
   NodeId,
   ProposeResult,
@@ -41,7 +42,12 @@ export interface RaftPeerHost {
   /** Called after every processed Ready. */
   onReady(): void;
   onFatal(error: HamokError): void;
+  /** A problem worth an `error` event that does not stop the peer. */
+  reportError(error: HamokError): void;
 }
+
+/** Distinct (sender, reason) pairs of dropped Raft messages reported on `error`, at most. */
+const MAX_REPORTED_DROPS = 256;
 
 /** See the module comment. */
 export class RaftPeer {
@@ -59,6 +65,8 @@ export class RaftPeer {
   /** Peers that asked (in their join request) never to lead; recorded through the log before their addition. */
   private readonly onlyFollowerRequests = new Set<string>();
   private lastCommit = 0;
+  /** (sender, reason) pairs already reported: a removed peer that keeps campaigning is reported once. */
+  private readonly reportedDrops = new Set<string>();
 
   constructor(
     private readonly host: RaftPeerHost,
@@ -234,6 +242,8 @@ export class RaftPeer {
         }
       }
     }
+    if (ready.entries.length > 0) host.requests.appended(ready.entries);
+    for (const dropped of ready.droppedMessages) this.reportDrop(dropped);
     for (const { id, reason } of ready.rejectedProposals) host.requests.refused(id, reason);
     if (ready.rejectedReads.length > 0) host.barriers.onRejected(ready.rejectedReads);
     if (ready.readStates.length > 0) host.barriers.onReadStates(ready.readStates);
@@ -289,6 +299,28 @@ export class RaftPeer {
         this.silent.delete(peerId);
       }
     }
+  }
+
+  /** The core refused a Raft message (term above the ceiling, a non-member sender, a stray timeout-now). */
+  private reportDrop(dropped: DroppedMessage): void {
+    const key = `${dropped.from}\u0000${dropped.reason}`;
+    if (this.reportedDrops.has(key) || this.reportedDrops.size >= MAX_REPORTED_DROPS) return;
+    this.reportedDrops.add(key);
+    this.host.reportError(
+      new HamokError(
+        "InvalidMessage",
+        `dropped a raft ${dropped.type} from ${dropped.from} (term ${dropped.term}): ${dropped.reason}`,
+      ),
+    );
+  }
+
+  /**
+   * Member `by` announced that it follows `leaderId`: if that peer is not in our configuration
+   * (our log lags behind its addition), accept its Raft messages so we can catch up from it
+   * (see `RaftNode.vouch`).
+   */
+  vouch(leaderId: string, by: string): void {
+    this.driver.input((node) => node.vouch(leaderId, by));
   }
 
   /** Feed a message to the core; a leader then reconsiders membership (a learner may just have caught up). */

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { HamokError } from "../../src/errors";
+import type { Hamok } from "../../src/hamok";
+import { HAMOK_PROTOCOL } from "../../src/messages/hamok-message";
+import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
+
+/*
+ * The core's membership-aware acceptance as the runtime runs it: what a
+ * non-member sends is dropped and reported, and a peer whose log lags behind a
+ * new member's addition still hears that member as leader, on a member's word.
+ */
+
+let peers: Hamok[] = [];
+afterEach(async () => closeAll(peers));
+
+describe("membership-aware acceptance in the runtime", () => {
+  it("a forged Raft message from a non-member changes nothing and is reported once on error", async () => {
+    const made = makePeers(3);
+    peers = made.peers;
+    await joinAll(made.hub, peers);
+    const follower = peers.find((p) => !p.leader)!;
+    const errors: HamokError[] = [];
+    follower.on("error", (error) => errors.push(error));
+    const term = follower.raft.term;
+    const forged = {
+      protocol: HAMOK_PROTOCOL,
+      type: "raft",
+      sourceId: "mallory",
+      clusterId: follower.raft.clusterId,
+      destinationId: follower.localPeerId,
+      raft: { type: "heartbeat", from: "mallory", to: follower.localPeerId, term: term + 5, commit: 0 },
+    };
+    follower.accept(forged);
+    follower.accept(forged);
+    await eventually(() => errors.length > 0, 2000, "the drop to be reported");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ["InvalidMessage", `dropped a raft heartbeat from mallory (term ${term + 5}): not-a-member`],
+    ]);
+    expect(follower.raft.term).toBe(term);
+    expect(follower.raft.leaderId).toBe(leaderOf(peers).localPeerId);
+  });
+
+  it("a peer frozen while a new member joined and took the lead catches up from it on a member's word", async () => {
+    const made = makePeers(4, { removeUnreachableAfterMs: 60_000 });
+    peers = made.peers;
+    const [p1, p2, p3, p4] = peers as [Hamok, Hamok, Hamok, Hamok];
+    await joinAll(made.hub, [p1, p2, p3]);
+    await eventually(() => peers.slice(0, 3).every((p) => p.raft.voters.length === 3), 5000, "three voters");
+    const maps = peers.map((p) => p.createMap<string, number>({ mapId: "m" }));
+    // p3 freezes (runs nothing, hears nothing); p4 joins, becomes a voter and takes the lead.
+    p3.stop();
+    await p4.join({ transport: made.hub.transport() });
+    await eventually(() => p4.raft.voters.includes(p4.localPeerId), 5000, "p4 promoted");
+    await leaderOf([p1, p2, p4]).transferLeadership(p4.localPeerId);
+    await maps[3]!.set("after", 1);
+    expect(p3.raft.voters).not.toContain(p4.localPeerId);
+    // p3 thaws: its configuration does not know its leader p4, yet it catches up.
+    p3.start();
+    await eventually(() => maps[2]!.get("after") === 1, 10_000, "p3 to apply the write made under p4");
+    expect(p3.raft.leaderId).toBe(p4.localPeerId);
+    expect(p3.raft.voters).toContain(p4.localPeerId);
+  });
+});
