@@ -157,6 +157,7 @@ export class PeerLifecycle {
       replicated: host.replicated,
       requests: host.requests,
       barriers: host.barriers,
+      reportError: (error) => host.reportError(error),
       emit: <E extends keyof HamokEvents>(event: E, ...args: HamokEvents[E]) => this.relay(event, args),
       sendRaft: (message) => host.sendRaft(message),
       onTick: () => this.onTick(),
@@ -165,7 +166,6 @@ export class PeerLifecycle {
         host.reportError(error);
         host.stop();
       },
-      reportError: (error) => host.reportError(error),
     };
     const peer = new RaftPeer(peerHost, restore);
     this.peer = peer;

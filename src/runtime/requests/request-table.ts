@@ -310,12 +310,10 @@ export class RequestTable {
     }
   }
 
-  /**
-   * Reject everything (close, stop). A request that some core accepted (appended, or
-   * forwarded to a leader) and did not refuse since may still be committed by the others:
-   * it rejects as indeterminate; one never accepted anywhere is known never to apply.
-   */
+  /** Reject everything (close). */
   rejectAll(code: HamokErrorCode, message: string): void {
+    // A request some core accepted (appended, or forwarded to a leader) and did not refuse since
+    // may still be committed by the others: indeterminate. One never accepted cannot apply.
     for (const seq of [...this.pending.keys()]) {
       const entry = this.settle(seq);
       if (entry === undefined) continue;
