@@ -59,14 +59,14 @@ export class RaftPeer {
   readonly joinRequests = new Set<string>();
   readonly departed = new Set<string>();
   private readonly silent = new Set<string>();
+  /** (sender, reason) pairs already reported: a removed peer that keeps campaigning is reported once. */
+  private readonly reportedDrops = new Set<string>();
   private confSeq = 0;
   /** Ticks left before a proposed, not yet applied membership change is considered lost. */
   private confPendingTicks = 0;
   /** Peers that asked (in their join request) never to lead; recorded through the log before their addition. */
   private readonly onlyFollowerRequests = new Set<string>();
   private lastCommit = 0;
-  /** (sender, reason) pairs already reported: a removed peer that keeps campaigning is reported once. */
-  private readonly reportedDrops = new Set<string>();
 
   constructor(
     private readonly host: RaftPeerHost,
@@ -301,28 +301,6 @@ export class RaftPeer {
     }
   }
 
-  /** The core refused a Raft message (term above the ceiling, a non-member sender, a stray timeout-now). */
-  private reportDrop(dropped: DroppedMessage): void {
-    const key = `${dropped.from}\u0000${dropped.reason}`;
-    if (this.reportedDrops.has(key) || this.reportedDrops.size >= MAX_REPORTED_DROPS) return;
-    this.reportedDrops.add(key);
-    this.host.reportError(
-      new HamokError(
-        "InvalidMessage",
-        `dropped a raft ${dropped.type} from ${dropped.from} (term ${dropped.term}): ${dropped.reason}`,
-      ),
-    );
-  }
-
-  /**
-   * Member `by` announced that it follows `leaderId`: if that peer is not in our configuration
-   * (our log lags behind its addition), accept its Raft messages so we can catch up from it
-   * (see `RaftNode.vouch`).
-   */
-  vouch(leaderId: string, by: string): void {
-    this.driver.input((node) => node.vouch(leaderId, by));
-  }
-
   /** Feed a message to the core; a leader then reconsiders membership (a learner may just have caught up). */
   step(message: RaftMessage): void {
     this.driver.step(message);
@@ -345,5 +323,27 @@ export class RaftPeer {
       removeUnreachableAfterTicks: this.host.plan.removeUnreachableAfterTicks,
     });
     if (change !== null) this.proposeConfChange(change);
+  }
+
+  /** The core refused a Raft message (term above the ceiling, a non-member sender, a stray timeout-now). */
+  private reportDrop(dropped: DroppedMessage): void {
+    const key = `${dropped.from}\u0000${dropped.reason}`;
+    if (this.reportedDrops.has(key) || this.reportedDrops.size >= MAX_REPORTED_DROPS) return;
+    this.reportedDrops.add(key);
+    this.host.reportError(
+      new HamokError(
+        "InvalidMessage",
+        `dropped a raft ${dropped.type} from ${dropped.from} (term ${dropped.term}): ${dropped.reason}`,
+      ),
+    );
+  }
+
+  /**
+   * Member `by` announced that it follows `leaderId`: if that peer is not in our configuration
+   * (our log lags behind its addition), accept its Raft messages so we can catch up from it
+   * (see `RaftNode.vouch`).
+   */
+  vouch(leaderId: string, by: string): void {
+    this.driver.input((node) => node.vouch(leaderId, by));
   }
 }
