@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { HamokError } from "../../src/errors";
-import type { Hamok } from "../../src/hamok";
-import { HAMOK_PROTOCOL } from "../../src/messages/hamok-message";
-import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
+import type { HamokError } from "../../src/errors.js";
+import type { Hamok } from "../../src/hamok.js";
+import { HAMOK_PROTOCOL } from "../../src/messages/hamok-message.js";
+import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers.js";
 
 /*
  * The core's membership-aware acceptance as the runtime runs it: what a

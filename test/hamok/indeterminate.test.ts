@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { HamokError } from "../../src/errors";
-import type { Hamok } from "../../src/hamok";
-import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
+import { HamokError } from "../../src/errors.js";
+import type { Hamok } from "../../src/hamok.js";
+import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers.js";
 
 /*
  * The `indeterminate` contract of every rejection: false only when the request

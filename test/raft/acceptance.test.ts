@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { MAX_TERM } from "../../src/raft/limits";
-import { RaftNode } from "../../src/raft/raft-node";
-import { createSeededRandom } from "../../src/raft/random";
-import type { RaftMessage, RaftStatus } from "../../src/raft/types";
-import { Cluster } from "./harness";
+import { MAX_TERM } from "../../src/raft/limits.js";
+import { RaftNode } from "../../src/raft/raft-node.js";
+import { createSeededRandom } from "../../src/raft/random.js";
+import type { RaftMessage, RaftStatus } from "../../src/raft/types.js";
+import { Cluster } from "./harness.js";
 
 const E = 10;
 const HUGE = Number.MAX_SAFE_INTEGER;

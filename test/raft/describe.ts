@@ -1,4 +1,4 @@
-import type { ConfState, Entry, RaftMessage, Ready, Snapshot } from "../../src/raft/types";
+import type { ConfState, Entry, RaftMessage, Ready, Snapshot } from "../../src/raft/types.js";
 
 /*
  * One-line descriptions of the core's messages and Ready batches, etcd-style, for

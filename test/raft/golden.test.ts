@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseTranscript, renderTranscript } from "./datadriven";
-import { TranscriptRunner } from "./transcript-runner";
+import { parseTranscript, renderTranscript } from "./datadriven.js";
+import { TranscriptRunner } from "./transcript-runner.js";
 
 /*
  * Golden transcripts of the core (etcd style): every file in testdata/ is a

@@ -1,6 +1,6 @@
-import type { ConfChange, NodeId, RaftConfig, RaftMessage } from "../../src/raft/types";
-import { describeConf, describeEntry, describeMessage, describeReady, describeSnapshot } from "./describe";
-import { Cluster } from "./harness";
+import type { ConfChange, NodeId, RaftConfig, RaftMessage } from "../../src/raft/types.js";
+import { describeConf, describeEntry, describeMessage, describeReady, describeSnapshot } from "./describe.js";
+import { Cluster } from "./harness.js";
 
 /*
  * The interpreter of the golden transcripts (testdata/*.txt), etcd's
