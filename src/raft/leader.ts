@@ -141,10 +141,12 @@ export class Leader {
     this.touch(from);
     const refused = new Map<ProposalRejectReason, string[]>();
     for (const p of proposals) {
-      const reason = this.prs.has(from) ? this.appendProposal(p) : "not-a-member";
+      // A copy of a proposal refused before (a duplicated message) is refused again, never appended.
+      const reason =
+        this.#r.refusedForwards.reasonFor(p.id) ?? (this.prs.has(from) ? this.appendProposal(p) : "not-a-member");
       if (reason !== undefined) refused.set(reason, [...(refused.get(reason) ?? []), p.id]);
     }
-    for (const [reason, ids] of refused) this.#r.send({ type: "propose-response", to: from, proposalIds: ids, reason });
+    for (const [reason, ids] of refused) this.#r.refuseProposals(from, ids, reason);
   }
 
   #appendEntry(type: EntryType, data: unknown): void {

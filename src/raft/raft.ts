@@ -8,6 +8,7 @@ import { type RaftOptions, resolveOptions } from "./options";
 import { voteResult } from "./quorum";
 import { RaftLog } from "./raft-log";
 import { randomInt } from "./random";
+import { RefusedForwards } from "./refused-forwards.js";
 import { SnapshotReceiver } from "./snapshot-chunks";
 import type {
   ConfState,
@@ -73,6 +74,8 @@ export class Raft {
   droppedMessages: DroppedMessage[] = [];
   /** Non-members a member vouched for (see acceptance.ts). */
   readonly vouches = new Vouches();
+  /** Forwarded proposals this node refused: a duplicate of one is refused again (see refused-forwards.ts). */
+  readonly refusedForwards = new RefusedForwards();
 
   #randomizedElectionTimeout = 0;
   #votes = new Map<NodeId, boolean>();
@@ -410,7 +413,7 @@ export class Raft {
   #refuseForwarded(m: RaftMessage, reason: DropReason): void {
     if (reason !== "not-a-member" || !this.leader) return;
     if (m.type === "propose" && (m.proposalIds?.length ?? 0) > 0) {
-      this.send({ type: "propose-response", to: m.from, proposalIds: m.proposalIds!, reason: "not-a-member" });
+      this.refuseProposals(m.from, m.proposalIds!, "not-a-member");
     } else if (m.type === "read-index") {
       const context = m.context ?? "";
       this.send({ type: "read-index-response", to: m.from, context, reject: true, reason: "not-a-member" });
@@ -429,12 +432,11 @@ export class Raft {
         const proposals = (m.entries ?? []).map((e, i) => ({ id: ids[i] ?? "", type: e.type, data: e.data }));
         if (this.leader) this.leader.handleForwarded(m.from, proposals);
         else if (proposals.length > 0)
-          this.send({
-            type: "propose-response",
-            to: m.from,
-            proposalIds: proposals.map((p) => p.id),
-            reason: "no-leader",
-          });
+          this.refuseProposals(
+            m.from,
+            proposals.map((p) => p.id),
+            "no-leader",
+          );
         return;
       }
       case "propose-response":
@@ -502,6 +504,12 @@ export class Raft {
     const committed = this.log.committed;
     for (const r of this.#removals) if (r.index > committed && r.nodeId === id) return true;
     return false;
+  }
+
+  /** Tells `to` that its forwarded proposals `ids` will not be appended here, and remembers it. */
+  refuseProposals(to: NodeId, ids: readonly string[], reason: ProposalRejectReason): void {
+    this.refusedForwards.record(ids, reason);
+    this.send({ type: "propose-response", to, proposalIds: ids, reason });
   }
 
   send(m: Outgoing): void {

@@ -102,3 +102,28 @@ describe("leadership transfer (thesis §3.10)", () => {
     expect(c.node("a").status().leadTransferee).toBeNull();
   });
 });
+
+describe("refused forwarded proposals", () => {
+  it("a duplicate of a refused forwarded proposal is refused again, never appended", () => {
+    const c = new Cluster();
+    c.elect("a");
+    c.isolate("c");
+    c.node("a").transferLeader("c");
+    c.deliver();
+    c.node("b").propose("f", "once");
+    const [forward] = c.process("b").filter((m) => m.type === "propose");
+    c.node("a").step(forward!);
+    expect(c.process("a").filter((m) => m.type === "propose-response")).toEqual([
+      { type: "propose-response", from: "a", to: "b", term: 2, proposalIds: ["f"], reason: "transfer-in-progress" },
+    ]);
+    // The transfer ends; the network delivers a copy of the forward.
+    c.node("a").transferLeader("a");
+    c.node("a").step(forward!);
+    expect(c.process("a").filter((m) => m.type === "propose-response" || m.type === "append")).toEqual([
+      { type: "propose-response", from: "a", to: "b", term: 2, proposalIds: ["f"], reason: "transfer-in-progress" },
+    ]);
+    c.heal();
+    c.tick(2);
+    expect(c.values("a")).toEqual([]);
+  });
+});
