@@ -1,6 +1,7 @@
 import { refusal, Vouches } from "./acceptance.js";
 import { bootstrapEntries, confAfter, EMPTY_CONF, isConfChange, normalizeConf, sameConf } from "./configuration";
 import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower";
+import { forwardProposal, forwardRead, refuseNonMember, stepForwarding } from "./forwarding.js";
 import { Leader } from "./leader";
 import { MAX_DROP_RECORDS, MAX_TERM } from "./limits.js";
 import { FORWARDING_TYPES, isWellFormed } from "./message-checks";
@@ -39,8 +40,6 @@ export interface Proposal {
 }
 
 const EMPTY_DATA = new Uint8Array(0);
-/** Reads a follower keeps waiting for an answer to (lost answers would otherwise pile up). */
-const MAX_FORWARDED_READS = 4096;
 
 /**
  * The Raft state machine (model: etcd-io/raft's raft.go): roles, terms,
@@ -79,10 +78,10 @@ export class Raft {
 
   #randomizedElectionTimeout = 0;
   #votes = new Map<NodeId, boolean>();
-  /** The `remove` entries in our log (see {@link Raft.uncommittedRemovals}). */
+  /** The `remove` entries in our log (see {@link Raft.removedByUncommitted}). */
   #removals: { readonly index: number; readonly nodeId: NodeId }[] = [];
-  /** Contexts this follower forwarded to its leader and has no answer for yet. */
-  readonly #forwardedReads = new Set<string>();
+  /** Contexts this follower forwarded to its leader and has no answer for yet (see forwarding.ts). */
+  readonly forwardedReads = new Set<string>();
 
   constructor(config: RaftConfig, restore: RaftRestoreState) {
     this.id = config.id;
@@ -118,8 +117,8 @@ export class Raft {
     if (lead === this.lead) return;
     this.lead = lead;
     // Reads forwarded to the previous leader will not be answered by another one.
-    for (const context of this.#forwardedReads) this.rejectedReads.push({ context, reason: "no-leader" });
-    this.#forwardedReads.clear();
+    for (const context of this.forwardedReads) this.rejectedReads.push({ context, reason: "no-leader" });
+    this.forwardedReads.clear();
   }
 
   #reset(term: number): void {
@@ -285,12 +284,12 @@ export class Raft {
       m,
     );
     if (dropped !== undefined) {
-      this.#refuseForwarded(m, dropped);
+      refuseNonMember(this, m, dropped);
       this.#recordDrop(m, dropped);
       return;
     }
     if (FORWARDING_TYPES.has(m.type)) {
-      this.#stepForwarding(m);
+      stepForwarding(this, m);
       return;
     }
     if (m.term > this.term) {
@@ -375,94 +374,23 @@ export class Raft {
   propose(p: Proposal): ProposalRejectReason | undefined {
     if (this.leader) return this.leader.appendProposal(p);
     if (this.lead === null) return "no-leader";
-    this.send({
-      type: "propose",
-      to: this.lead,
-      entries: [{ term: 0, index: 0, type: p.type, data: p.data }],
-      proposalIds: [p.id],
-    });
+    forwardProposal(this, this.lead, p);
     return undefined;
   }
 
   readIndex(context: string): void {
-    if (this.leader) {
-      this.leader.readIndex(context, this.id);
-    } else if (this.lead === null) {
-      this.rejectedReads.push({ context, reason: "no-leader" });
-    } else {
-      this.#forwardedReads.add(context);
-      if (this.#forwardedReads.size > MAX_FORWARDED_READS) {
-        // Answers can be lost: bound the bookkeeping by giving up on the oldest (the caller may retry).
-        const oldest = this.#forwardedReads.values().next().value!;
-        this.#forwardedReads.delete(oldest);
-        this.rejectedReads.push({ context: oldest, reason: "no-leader" });
-      }
-      this.send({ type: "read-index", to: this.lead, context });
-    }
+    if (this.leader) this.leader.readIndex(context, this.id);
+    else if (this.lead === null) this.rejectedReads.push({ context, reason: "no-leader" });
+    else forwardRead(this, this.lead, context);
   }
 
   transferLeader(to: NodeId): void {
     this.leader?.transferLeader(to);
   }
 
-  /**
-   * A leader answers a non-member's forwarded request with a refusal instead of
-   * silence, so a removed peer's request fails at once with a precise reason; the
-   * answer goes to the sender only and changes nothing here.
-   */
-  #refuseForwarded(m: RaftMessage, reason: DropReason): void {
-    if (reason !== "not-a-member" || !this.leader) return;
-    if (m.type === "propose" && (m.proposalIds?.length ?? 0) > 0) {
-      this.refuseProposals(m.from, m.proposalIds!, "not-a-member");
-    } else if (m.type === "read-index") {
-      const context = m.context ?? "";
-      this.send({ type: "read-index-response", to: m.from, context, reject: true, reason: "not-a-member" });
-    }
-  }
-
   #recordDrop(m: RaftMessage, reason: DropReason): void {
     if (this.droppedMessages.length >= MAX_DROP_RECORDS) return;
     this.droppedMessages.push({ type: m.type, from: m.from, term: m.term, reason });
-  }
-
-  #stepForwarding(m: RaftMessage): void {
-    switch (m.type) {
-      case "propose": {
-        const ids = m.proposalIds ?? [];
-        const proposals = (m.entries ?? []).map((e, i) => ({ id: ids[i] ?? "", type: e.type, data: e.data }));
-        if (this.leader) this.leader.handleForwarded(m.from, proposals);
-        else if (proposals.length > 0)
-          this.refuseProposals(
-            m.from,
-            proposals.map((p) => p.id),
-            "no-leader",
-          );
-        return;
-      }
-      case "propose-response":
-        for (const id of m.proposalIds ?? []) this.rejectedProposals.push({ id, reason: m.reason ?? "no-leader" });
-        return;
-      case "read-index":
-        if (this.leader) this.leader.readIndex(m.context ?? "", m.from);
-        else
-          this.send({
-            type: "read-index-response",
-            to: m.from,
-            context: m.context ?? "",
-            reject: true,
-            reason: "no-leader",
-          });
-        return;
-      case "read-index-response": {
-        const context = m.context ?? "";
-        if (!this.#forwardedReads.delete(context)) return;
-        if (m.reject === true) this.rejectedReads.push({ context, reason: m.reason ?? "no-leader" });
-        else this.readStates.push({ context, index: m.index ?? 0 });
-        return;
-      }
-      default:
-        return;
-    }
   }
 
   // ---------------------------------------------------------------- configuration
