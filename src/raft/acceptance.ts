@@ -41,10 +41,13 @@ export interface AcceptanceView {
  * It recovers through a member's word: members (which it already trusts) tell
  * the runtime who leads in their announcements, and the runtime passes that on
  * with `RaftNode.vouch(leader, member)`; the follower then accepts the leader,
- * catches up, and the vouch ends once the log has the member in it. Without
- * that word the follower stays silent to the new leader, which removes it as
- * unreachable like any silent member; it never disturbs the cluster meanwhile
- * (PreVote and the leader lease turn its campaigns away).
+ * catches up, and the vouch ends once the log has the member in it. When no
+ * member of its configuration is left to say so (all of them left while it was
+ * away), only the runtime can decide: `RaftNode.acceptLeader(leader)` takes the
+ * cluster's own announcement, and the runtime does so only when its transport
+ * says that none of those members is in the room any more. Until then the
+ * follower stays silent to the new leader; it never disturbs the cluster
+ * meanwhile (PreVote and the leader lease turn its campaigns away).
  */
 export function acceptsFrom(view: AcceptanceView, from: NodeId): boolean {
   const { voters, learners } = view.conf;
@@ -87,7 +90,13 @@ export class Vouches {
   /** Records that member `by` vouched for `peer`; returns whether it was accepted. */
   vouch(conf: ConfState, peer: NodeId, by: NodeId): boolean {
     const members = [...conf.voters, ...conf.learners];
-    if (conf.voters.length === 0 || peer === by || !members.includes(by) || members.includes(peer)) return false;
+    if (peer === by || !members.includes(by)) return false;
+    return this.add(conf, peer);
+  }
+
+  /** Records a vouch for `peer` on the caller's authority; returns whether it was accepted. */
+  add(conf: ConfState, peer: NodeId): boolean {
+    if (conf.voters.length === 0 || conf.voters.includes(peer) || conf.learners.includes(peer)) return false;
     this.#ids.delete(peer);
     this.#ids.add(peer);
     if (this.#ids.size > MAX_VOUCHES) this.#ids.delete(this.#ids.values().next().value!);

@@ -95,6 +95,17 @@ export class RaftNode {
   }
 
   /**
+   * Accepts Raft messages from `peer` as a member's, on the caller's authority, until `peer`
+   * appears in this node's configuration: for a runtime that knows no member of the
+   * configuration is left to {@link RaftNode.vouch} (see acceptance.ts). The core cannot check
+   * that claim. Returns false, and changes nothing, when `peer` is a member already or this
+   * node has no configuration.
+   */
+  acceptLeader(peer: NodeId): boolean {
+    return this.#raft.vouches.add(this.#raft.conf, peer);
+  }
+
+  /**
    * Starts an election now, as an election timeout would (with PreVote when
    * enabled); bootstraps a single-node cluster without waiting.
    */

@@ -61,4 +61,27 @@ describe("membership-aware acceptance in the runtime", () => {
     expect(p3.raft.leaderId).toBe(p4.localPeerId);
     expect(p3.raft.voters).toContain(p4.localPeerId);
   });
+
+  it("a peer frozen while every other member it knew left catches up from the leader the cluster announces", async () => {
+    const made = makePeers(5, { removeUnreachableAfterMs: 60_000 });
+    peers = made.peers;
+    const [p1, p2, p3, p4, p5] = peers as [Hamok, Hamok, Hamok, Hamok, Hamok];
+    await joinAll(made.hub, [p1, p2, p3]);
+    await eventually(() => [p1, p2, p3].every((p) => p.raft.voters.length === 3), 5000, "three voters");
+    p3.stop();
+    await Promise.all([p4, p5].map((p) => p.join({ transport: made.hub.transport() })));
+    await eventually(() => p4.raft.voters.length === 5, 5000, "five voters");
+    await p1.leave();
+    await p2.leave();
+    const rest = [p4, p5];
+    await eventually(() => rest.some((p) => p.leader), 5000, "a leader among p4 and p5");
+    const leader = leaderOf(rest);
+    await leader.createMap<string, number>({ mapId: "m" }).set("after", 1);
+    // p3 thaws knowing only p1 and p2, who are gone from the room: nobody it trusts can vouch for the leader.
+    expect(p3.raft.voters).toEqual(["p1", "p2", "p3"]);
+    const map = p3.createMap<string, number>({ mapId: "m" });
+    p3.start();
+    await eventually(() => map.get("after") === 1, 10_000, "p3 to catch up");
+    expect(p3.raft.leaderId).toBe(leader.localPeerId);
+  });
 });

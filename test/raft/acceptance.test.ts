@@ -354,4 +354,26 @@ describe("membership-aware acceptance (issue 13 item 2)", () => {
     // d is a member now: the log decides about it from here on.
     expect(c.node("c").vouch("d", "a")).toBe(false);
   });
+
+  it("acceptLeader: the runtime's word, when no member is left to vouch, lets a lagging follower catch up", () => {
+    const c = new Cluster({ spares: ["d"] });
+    c.elect("a");
+    c.isolate("c");
+    c.node("a").proposeConfChange("l", { type: "addLearner", nodeId: "d" });
+    c.tick(2);
+    c.node("a").proposeConfChange("v", { type: "addVoter", nodeId: "d" });
+    c.tick(2);
+    c.node("a").propose("p", 1);
+    c.node("a").transferLeader("d");
+    c.deliver();
+    c.heal();
+    expect(c.node("c").acceptLeader("a")).toBe(false); // a member needs no acceptance
+    expect(c.node("c").acceptLeader("d")).toBe(true);
+    c.tick(3);
+    expect(c.values("c")).toEqual([1]);
+    expect(c.node("c").status()).toMatchObject({ leaderId: "d" });
+    expect(c.node("c").acceptLeader("d")).toBe(false);
+    // A node without a configuration accepts everyone anyway: nothing to record.
+    expect(new Cluster({ spares: ["x"] }).node("x").acceptLeader("d")).toBe(false);
+  });
 });

@@ -281,10 +281,26 @@ export class PeerLifecycle {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
     this.announcements.observe(sourceId, peer);
-    // A member's word on who leads lets a peer whose log lags behind that leader's addition hear it
-    // (the core ignores the word of a non-member and a leader it already knows).
-    if (peer.leaderId !== undefined && peer.leaderId !== sourceId) this.peer?.vouch(peer.leaderId, sourceId);
+    this.trustAnnouncedLeader(sourceId, peer);
     this.progress();
+  }
+
+  /**
+   * A member's word on who leads lets a peer whose log lags behind that leader's addition hear it
+   * (the core ignores the word of a non-member and a leader it already knows). When no other member
+   * of our configuration is in the room any more (the transport knows the room), nobody is left to
+   * say it: then the cluster's own announcement of a leader that counts us in is taken.
+   */
+  private trustAnnouncedLeader(sourceId: string, announced: PeerAnnouncement): void {
+    const peer = this.peer;
+    const leaderId = announced.leaderId;
+    const self = this.host.localPeerId;
+    if (peer === undefined || leaderId === undefined || leaderId === self) return;
+    if (leaderId !== sourceId) peer.vouch(leaderId, sourceId);
+    if (!this.wiring.attached || !announced.members.includes(self)) return;
+    const room = this.wiring.members();
+    const { voters, learners } = peer.confState;
+    if ([...voters, ...learners].every((id) => id === self || !room.has(id))) peer.acceptLeader(leaderId);
   }
 
   /** A Raft message for us: a stopped peer behaves as a frozen one and hears nothing. */

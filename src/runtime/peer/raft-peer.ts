@@ -346,4 +346,9 @@ export class RaftPeer {
   vouch(leaderId: string, by: string): void {
     this.driver.input((node) => node.vouch(leaderId, by));
   }
+
+  /** No member of our configuration is left to vouch: accept `leaderId` on the runtime's word (see `RaftNode.acceptLeader`). */
+  acceptLeader(leaderId: string): void {
+    this.driver.input((node) => node.acceptLeader(leaderId));
+  }
 }
