@@ -276,15 +276,6 @@ export class PeerLifecycle {
     this.announcements.endpointState(destinationId);
   }
 
-  /** A hello or endpoint-state arrived. */
-  onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
-    this.discovery.onAnnouncement(sourceId, clusterId, peer);
-    if (clusterId === undefined || clusterId !== this.clusterId) return;
-    this.announcements.observe(sourceId, peer);
-    this.trustAnnouncedLeader(sourceId, peer);
-    this.progress();
-  }
-
   /**
    * A member's word on who leads lets a peer whose log lags behind that leader's addition hear it
    * (the core ignores the word of a non-member and a leader it already knows). When no other member
@@ -301,6 +292,15 @@ export class PeerLifecycle {
     const room = this.wiring.members();
     const { voters, learners } = peer.confState;
     if ([...voters, ...learners].every((id) => id === self || !room.has(id))) peer.acceptLeader(leaderId);
+  }
+
+  /** A hello or endpoint-state arrived. */
+  onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
+    this.discovery.onAnnouncement(sourceId, clusterId, peer);
+    if (clusterId === undefined || clusterId !== this.clusterId) return;
+    this.announcements.observe(sourceId, peer);
+    this.trustAnnouncedLeader(sourceId, peer);
+    this.progress();
   }
 
   /** A Raft message for us: a stopped peer behaves as a frozen one and hears nothing. */
