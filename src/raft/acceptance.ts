@@ -39,13 +39,16 @@ export interface AcceptanceView {
  * would tell it are exactly what the new leader is trying to send. Accepting
  * it on its own claim would let any room member overwrite a follower's log.
  * It recovers through a member's word: members (which it already trusts) tell
- * the runtime who leads in their announcements, and the runtime passes that on
- * with `RaftNode.vouch(leader, member)`; the follower then accepts the leader,
- * catches up, and the vouch ends once the log has the member in it. When no
+ * the runtime who leads and who belongs in their announcements, and the runtime
+ * passes that on with `RaftNode.vouch(peer, member)`; the follower then accepts
+ * that leader and catches up (or, when the new member is a candidate whose
+ * election needs this follower's vote, hears its vote request), and the vouch
+ * ends once the log has the member in it. When no
  * member of its configuration is left to say so (all of them left while it was
- * away), only the runtime can decide: `RaftNode.acceptLeader(leader)` takes the
- * cluster's own announcement, and the runtime does so only when its transport
- * says that none of those members is in the room any more. Until then the
+ * away), only the runtime can decide: `RaftNode.acceptMember(peer)` takes the
+ * cluster's own announcement of its leader and members, and the runtime does so
+ * only when its transport says that none of those members is in the room any
+ * more. Until then the
  * follower stays silent to the new leader; it never disturbs the cluster
  * meanwhile (PreVote and the leader lease turn its campaigns away).
  */

@@ -101,7 +101,7 @@ export class RaftNode {
    * that claim. Returns false, and changes nothing, when `peer` is a member already or this
    * node has no configuration.
    */
-  acceptLeader(peer: NodeId): boolean {
+  acceptMember(peer: NodeId): boolean {
     return this.#raft.vouches.add(this.#raft.conf, peer);
   }
 

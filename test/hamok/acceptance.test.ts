@@ -84,4 +84,27 @@ describe("membership-aware acceptance in the runtime", () => {
     await eventually(() => map.get("after") === 1, 10_000, "p3 to catch up");
     expect(p3.raft.leaderId).toBe(leader.localPeerId);
   });
+
+  it("a peer frozen while its configuration changed under it gives its vote to a new member that needs it", async () => {
+    const made = makePeers(4, { removeUnreachableAfterMs: 60_000 });
+    peers = made.peers;
+    const [p1, p2, p3, p4] = peers as [Hamok, Hamok, Hamok, Hamok];
+    await joinAll(made.hub, [p1, p2, p3]);
+    await eventually(() => [p1, p2, p3].every((p) => p.raft.voters.length === 3), 5000, "three voters");
+    p3.stop();
+    await p4.join({ transport: made.hub.transport() });
+    await eventually(() => p4.raft.voters.length === 4, 5000, "four voters");
+    await p1.leave();
+    // p2's removal leaves {p3, p4}: it cannot commit without the frozen p3, and p4 cannot win without it.
+    await p2.leave();
+    expect(p4.raft.voters).toEqual(["p3", "p4"]);
+    expect(p3.raft.voters).toEqual(["p1", "p2", "p3"]);
+    const map = p3.createMap<string, number>({ mapId: "m" });
+    p3.start();
+    await eventually(() => p4.leader || p3.leader, 10_000, "a leader of {p3, p4}");
+    const leader = leaderOf([p3, p4]);
+    await leader.createMap<string, number>({ mapId: "m" }).set("k", 1);
+    await eventually(() => map.get("k") === 1, 5000, "p3 to apply");
+    expect(p3.raft.voters).toEqual(["p3", "p4"]);
+  });
 });

@@ -355,7 +355,7 @@ describe("membership-aware acceptance (issue 13 item 2)", () => {
     expect(c.node("c").vouch("d", "a")).toBe(false);
   });
 
-  it("acceptLeader: the runtime's word, when no member is left to vouch, lets a lagging follower catch up", () => {
+  it("acceptMember: the runtime's word, when no member is left to vouch, lets a lagging follower catch up", () => {
     const c = new Cluster({ spares: ["d"] });
     c.elect("a");
     c.isolate("c");
@@ -367,13 +367,13 @@ describe("membership-aware acceptance (issue 13 item 2)", () => {
     c.node("a").transferLeader("d");
     c.deliver();
     c.heal();
-    expect(c.node("c").acceptLeader("a")).toBe(false); // a member needs no acceptance
-    expect(c.node("c").acceptLeader("d")).toBe(true);
+    expect(c.node("c").acceptMember("a")).toBe(false); // a member needs no acceptance
+    expect(c.node("c").acceptMember("d")).toBe(true);
     c.tick(3);
     expect(c.values("c")).toEqual([1]);
     expect(c.node("c").status()).toMatchObject({ leaderId: "d" });
-    expect(c.node("c").acceptLeader("d")).toBe(false);
+    expect(c.node("c").acceptMember("d")).toBe(false);
     // A node without a configuration accepts everyone anyway: nothing to record.
-    expect(new Cluster({ spares: ["x"] }).node("x").acceptLeader("d")).toBe(false);
+    expect(new Cluster({ spares: ["x"] }).node("x").acceptMember("d")).toBe(false);
   });
 });

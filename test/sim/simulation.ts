@@ -475,13 +475,18 @@ class Simulation {
     }
   }
 
-  /** The runtime's announcements: a reachable member that follows `peer` vouches for it (src/raft/acceptance.ts). */
+  /**
+   * The runtime's announcements: a reachable member whose configuration (or leader) names `peer` vouches
+   * for it (src/raft/acceptance.ts).
+   */
   #vouch(n: SimNode, peer: NodeId): void {
     const { voters, learners } = n.node!.status().confState;
     for (const id of [...voters, ...learners]) {
       const member = this.#nodes.get(id);
-      if (member?.node && member.soft?.leaderId === peer && this.#net.connected(id, n.id) && n.node!.vouch(peer, id))
-        return;
+      if (!member?.node || !this.#net.connected(id, n.id)) continue;
+      const conf = member.node.status().confState;
+      const names = member.soft?.leaderId === peer || conf.voters.includes(peer) || conf.learners.includes(peer);
+      if (names && n.node!.vouch(peer, id)) return;
     }
   }
 

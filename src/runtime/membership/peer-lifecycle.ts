@@ -277,21 +277,29 @@ export class PeerLifecycle {
   }
 
   /**
-   * A member's word on who leads lets a peer whose log lags behind that leader's addition hear it
-   * (the core ignores the word of a non-member and a leader it already knows). When no other member
-   * of our configuration is in the room any more (the transport knows the room), nobody is left to
-   * say it: then the cluster's own announcement of a leader that counts us in is taken.
+   * A member's word on who leads and who belongs lets a peer whose log lags behind those members'
+   * addition hear them: their appends as leader, their vote requests as candidates (the core ignores
+   * the word of a non-member, and vouches for peers it knows as members already). When no other
+   * member of our configuration is in the room any more (the transport knows the room), nobody is
+   * left to say it: then the cluster's own announcement, when it counts us in, is taken for its
+   * leader and members.
    */
   private trustAnnouncedLeader(sourceId: string, announced: PeerAnnouncement): void {
     const peer = this.peer;
     const leaderId = announced.leaderId;
     const self = this.host.localPeerId;
-    if (peer === undefined || leaderId === undefined || leaderId === self) return;
-    if (leaderId !== sourceId) peer.vouch(leaderId, sourceId);
+    if (peer === undefined) return;
+    const named = (leaderId === undefined ? announced.members : [...announced.members, leaderId]).filter(
+      (id) => id !== self,
+    );
+    peer.vouchAll(
+      named.filter((id) => id !== sourceId),
+      sourceId,
+    );
     if (!this.wiring.attached || !announced.members.includes(self)) return;
     const room = this.wiring.members();
     const { voters, learners } = peer.confState;
-    if ([...voters, ...learners].every((id) => id === self || !room.has(id))) peer.acceptLeader(leaderId);
+    if ([...voters, ...learners].every((id) => id === self || !room.has(id))) peer.acceptMembers(named);
   }
 
   /** A hello or endpoint-state arrived. */

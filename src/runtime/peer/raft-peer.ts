@@ -339,16 +339,22 @@ export class RaftPeer {
   }
 
   /**
-   * Member `by` announced that it follows `leaderId`: if that peer is not in our configuration
-   * (our log lags behind its addition), accept its Raft messages so we can catch up from it
-   * (see `RaftNode.vouch`).
+   * Member `by` announced `peerIds` as members (or as the leader it follows): those not in our
+   * configuration (our log lags behind their addition) are heard as members, so we can vote for
+   * them and catch up from them (see `RaftNode.vouch`).
    */
-  vouch(leaderId: string, by: string): void {
-    this.driver.input((node) => node.vouch(leaderId, by));
+  vouchAll(peerIds: readonly string[], by: string): void {
+    if (peerIds.length === 0) return;
+    this.driver.input((node) => {
+      for (const peerId of peerIds) node.vouch(peerId, by);
+    });
   }
 
-  /** No member of our configuration is left to vouch: accept `leaderId` on the runtime's word (see `RaftNode.acceptLeader`). */
-  acceptLeader(leaderId: string): void {
-    this.driver.input((node) => node.acceptLeader(leaderId));
+  /** No member of our configuration is left to vouch: hear `peerIds` on the runtime's word (see `RaftNode.acceptMember`). */
+  acceptMembers(peerIds: readonly string[]): void {
+    if (peerIds.length === 0) return;
+    this.driver.input((node) => {
+      for (const peerId of peerIds) node.acceptMember(peerId);
+    });
   }
 }
