@@ -182,6 +182,37 @@ async function main(): Promise<Record<string, unknown>> {
     return { leftAtOnce };
   });
 
+  result.reincarnation = await step("reincarnation", async () => {
+    // A peer that crashed and came back under the same id (issue 10: a stand-in for a crashed tab, run by
+    // another tab) while the old channel still looks open: the old incarnation goes deaf (it answers no ping)
+    // and leaves signaling, the new one enters the room. The victim dials ("r1" < "r9"), so the new incarnation
+    // waits for the victim; the victim must give the silent channel up after its probe and dial the newcomer,
+    // not wait for ICE to notice the dead connection.
+    const victim = await startPeer("r1", "reincarnation");
+    const old = await startPeer("r9", "reincarnation");
+    type Internals = {
+      links: Map<string, { session: string; isOpen: boolean; peer: { removeAllListeners(event: string): void } }>;
+      roomPeers: Set<string>;
+      signaling: { close(): void };
+    };
+    const victimInternals = victim.transport as unknown as Internals;
+    const oldInternals = old.transport as unknown as Internals;
+    await waitFor("an open link r1-r9", () => victimInternals.links.get("r9")?.isOpen === true);
+    await waitFor("an open link r9-r1", () => oldInternals.links.get("r1")?.isOpen === true);
+    const oldSession = victimInternals.links.get("r9")!.session;
+    oldInternals.links.get("r1")!.peer.removeAllListeners("data");
+    oldInternals.signaling.close();
+    await waitFor("r9 out of the victim's room", () => !victimInternals.roomPeers.has("r9"));
+    const reborn = await startPeer("r9", "reincarnation");
+    reborn.transport.send({ sourceId: "r9", destinationId: "r1", body: "reborn" });
+    await waitFor("the reborn peer's message", () => victim.received.some((m) => m.body === "reborn"), 8_000);
+    const newSession = victimInternals.links.get("r9")?.session;
+    await reborn.transport.close();
+    await old.transport.close();
+    await victim.transport.close();
+    return { replaced: newSession !== undefined && newSession !== oldSession, left: victim.left };
+  });
+
   result.secret = await step("secret", async () => {
     const s1 = await startPeer("s1", "secret", { secret: "correct horse" });
     const s2 = await startPeer("s2", "secret", { secret: "correct horse" });

@@ -66,6 +66,10 @@ describe("WebRTC mesh transport (Node peers in a network namespace)", () => {
     expect(stepResult("vanish")).toEqual({ leftAtOnce: ["x1"] });
   });
 
+  it("replaces a silent channel of a peer that came back under the same id by dialling it, without reporting it left", () => {
+    expect(stepResult("reincarnation")).toEqual({ replaced: true, left: [] });
+  });
+
   it("drops a message whose sourceId is not the peer of its channel", () => {
     expect(stepResult("hostile").received).not.toContain("spoofed");
   });

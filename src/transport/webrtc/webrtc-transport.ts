@@ -291,11 +291,25 @@ export class WebRtcTransport<M extends RoutedMessage>
       // Leaving the signaling room is not proof of death: a restarting server announces everyone as gone.
       // Ask the channel: a killed peer does not answer, a live one keeps its channel.
       void link.probe(PROBE_TIMEOUT_MS).then((alive) => {
-        if (!alive && this.links.get(peerId) === link && !this.roomPeers.has(peerId)) this.dropLink(peerId);
+        if (alive || this.links.get(peerId) !== link) return;
+        if (!this.roomPeers.has(peerId)) this.dropLink(peerId);
+        else this.replaceDeadLink(peerId, link);
       });
       return;
     }
     this.dropLink(peerId);
+  }
+
+  /**
+   * The peer is back in the room but its old channel did not answer: a new incarnation with the same id (a
+   * reloaded tab, or a stand-in run by another tab for a crashed one). Its own dial replaces the link when it
+   * dials; when we dial, nothing would until ICE gives the dead connection up, which takes Chromium 15 s or more
+   * (issue 10: the survivor of two voters waits that long for the stand-in's vote). So dial it now.
+   */
+  private replaceDeadLink(peerId: string, link: PeerLink): void {
+    this.links.delete(peerId);
+    link.destroy();
+    if (this.dials(peerId)) this.dial(peerId);
   }
 
   private dropLink(peerId: string): void {
