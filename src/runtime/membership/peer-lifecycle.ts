@@ -262,8 +262,15 @@ export class PeerLifecycle {
       host.barriers.retry(true, host.config.heartbeatInMs);
     }
     const led = peer.leaderId !== undefined && peer.isMember();
-    // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back.
-    if (led) this.announcements.excluded = false;
+    // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back. A
+    // thawed tab still names its old leader and lists itself although it was removed (issue 10 case 4): once
+    // excluded, only a commit index that moved proves the leader replicates to us again.
+    if (led && this.announcements.excluded && peer.status().commit > this.announcements.excludedAtCommit) {
+      this.announcements.excluded = false;
+      // Back in: what the leader refused while we were out (`not-a-member`) is proposed again now, not after a
+      // backoff that would outlast the requests' timeouts.
+      host.requests.retry(0);
+    }
     if (this.ticks % 3 === 0) this.sendJoinRequestIfNeeded();
     if (!this.lifecycle.isJoined) return;
     const verdict = this.rejoin.tick(led);
@@ -335,7 +342,10 @@ export class PeerLifecycle {
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
-    this.announcements.observe(sourceId, peer);
+    const wasExcluded = this.announcements.excluded;
+    this.announcements.observe(sourceId, peer, this.peer?.status().commit ?? 0);
+    // Removed while away (a thawed tab answered by the cluster): ask to be added again now, not at a later tick.
+    if (this.announcements.excluded && !wasExcluded) this.sendJoinRequestIfNeeded();
     this.trustAnnouncedLeader(sourceId, peer);
     this.progress();
   }
