@@ -57,32 +57,20 @@ export function isPlainArray(value: unknown): value is unknown[] {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
 }
 
-// The intrinsic getters, captured once: they read the internal slots and throw on an impostor whose
-// prototype merely claims to be a typed array, a Map or a Set.
+// The intrinsics, captured once: they read internal slots and throw on an impostor whose prototype merely
+// claims to be a typed array, a Map, a Set or a Date.
 const typedArrayByteLength = Object.getOwnPropertyDescriptor(
   Object.getPrototypeOf(Uint8Array.prototype) as object,
   "byteLength",
 )?.get as (this: ArrayBufferView) => number;
-const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")?.get as (
-  this: ArrayBuffer,
-) => number;
-const dataViewByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, "byteLength")?.get as (
-  this: DataView,
-) => number;
 const mapForEach = Map.prototype.forEach;
 const setForEach = Set.prototype.forEach;
 const dateGetTime = Date.prototype.getTime;
 
-/** Byte length of a real `ArrayBuffer` or view; throws (caught by the validator) on an impostor. */
-function byteLengthOf(value: ArrayBufferView | ArrayBuffer): number {
-  if (value instanceof DataView) return dataViewByteLength.call(value);
-  if (ArrayBuffer.isView(value)) return typedArrayByteLength.call(value);
-  return arrayBufferByteLength.call(value);
-}
-
 /**
- * Structured-cloneable plain data only: primitives, arrays, plain objects, Maps, Sets, dates and byte
- * arrays, nested at most {@link MAX_PLAIN_DEPTH} deep, within the byte budget.
+ * Structured-cloneable plain data that the binary codec also carries: primitives but BigInt, arrays, plain
+ * objects, Maps, Sets, dates and `Uint8Array`s, nested at most {@link MAX_PLAIN_DEPTH} deep, within the byte
+ * budget.
  * Hot path (every replicated request passes here): no allocation per value.
  */
 export function checkPlainData(value: unknown, budget: Budget, depth: number): void {
@@ -126,8 +114,10 @@ export function checkPlainData(value: unknown, budget: Budget, depth: number): v
     }
     return;
   }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-    charge(budget, CONTAINER_COST + byteLengthOf(value));
+  // Bytes are Uint8Array only (a Node Buffer is one): the binary codec carries no other view and no bare
+  // ArrayBuffer, so a message holding one could never be forwarded over a byte transport.
+  if (ArrayBuffer.isView(value) && value instanceof Uint8Array) {
+    charge(budget, CONTAINER_COST + typedArrayByteLength.call(value));
     return;
   }
   if (proto === Date.prototype) {
