@@ -222,9 +222,14 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     if (typeof event !== "string") throw new HamokError("InvalidArgument", "an emitter event name is a string");
   }
 
+  /** Own keys only: an event named `constructor` must not pick up Object.prototype's member. */
+  private codecOf(event: string): HamokCodec<unknown[]> {
+    return (Object.hasOwn(this.codecs, event) ? this.codecs[event] : undefined) ?? defaultCodec;
+  }
+
   private encode(event: string, args: unknown[]): Uint8Array {
     this.assertEvent(event);
-    return (this.codecs[event] ?? defaultCodec).encode(args);
+    return this.codecOf(event).encode(args);
   }
 
   private deliverLocally(event: string, args: readonly unknown[]): boolean {
@@ -304,7 +309,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     }
     let args: unknown;
     try {
-      args = (this.codecs[message.event] ?? defaultCodec).decode(message.payload);
+      args = this.codecOf(message.event).decode(message.payload);
     } catch {
       // A payload this peer cannot decode is acknowledged as not delivered rather than thrown into Hamok.
       args = undefined;

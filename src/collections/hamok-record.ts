@@ -61,7 +61,8 @@ class RecordFields extends MapBase<string, unknown, HamokMapEvents<string, unkno
   }
 
   private codec(field: string): HamokCodec<unknown> {
-    return this.codecs[field] ?? defaultCodec;
+    // Own keys only: a field named `constructor` or `toString` must not pick up Object.prototype's member.
+    return (Object.hasOwn(this.codecs, field) ? this.codecs[field] : undefined) ?? defaultCodec;
   }
 
   protected override encodeValue(field: string, value: unknown): Uint8Array {
@@ -120,7 +121,10 @@ export class HamokRecord<T extends HamokRecordObject> extends EventEmitter<Hamok
   /** A decoded copy of every field (local read). */
   get instance(): Partial<T> {
     const out: Record<string, unknown> = {};
-    for (const [field, value] of this.fields.entries()) out[field] = value;
+    // defineProperty: assigning `__proto__` would set the prototype instead of a field.
+    for (const [field, value] of this.fields.entries()) {
+      Object.defineProperty(out, field, { value, enumerable: true, writable: true, configurable: true });
+    }
     return out as Partial<T>;
   }
 

@@ -56,3 +56,41 @@ describe("careless values in collections", () => {
     expect(map.get("k")).toBe(1);
   });
 });
+
+describe("field and event names that are Object.prototype members", () => {
+  it("records keep fields named constructor, toString and __proto__ as data", async () => {
+    const made = makePeers(2);
+    peers = made.peers;
+    await joinAll(made.hub, peers);
+    const records = peers.map((peer) => peer.createRecord<Record<string, unknown>>({ recordId: "r" }));
+    for (const field of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      await records[0]!.set(field, { name: field });
+    }
+    await peers[1]!.sync();
+    for (const record of records) {
+      expect(record.get("constructor")).toEqual({ name: "constructor" });
+      expect(record.get("toString")).toEqual({ name: "toString" });
+      expect(record.get("__proto__")).toEqual({ name: "__proto__" });
+      const instance = record.instance;
+      expect(Object.getPrototypeOf(instance)).toBe(Object.prototype);
+      expect(Object.keys(instance).sort()).toEqual(["__proto__", "constructor", "hasOwnProperty", "toString"]);
+    }
+    expect(({} as Record<string, unknown>).name).toBeUndefined();
+  });
+
+  it("emitters deliver events named constructor and __proto__", async () => {
+    const made = makePeers(2);
+    peers = made.peers;
+    await joinAll(made.hub, peers);
+    const emitters = peers.map((peer) => peer.createEmitter<Record<string, [n: number]>>({ emitterId: "e" }));
+    const got: [string, number][] = [];
+    for (const event of ["constructor", "__proto__"]) await emitters[1]!.subscribe(event, (n) => got.push([event, n]));
+    await Promise.all(peers.map((peer) => peer.waitUntilCommitHead()));
+    await emitters[0]!.publish("constructor", 1);
+    await emitters[0]!.publish("__proto__", 2);
+    expect(got).toEqual([
+      ["constructor", 1],
+      ["__proto__", 2],
+    ]);
+  });
+});
