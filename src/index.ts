@@ -2,6 +2,7 @@
  * hamok: Raft-replicated collections for browser tabs and Node peers.
  * The one public entry point; everything public is named here.
  */
+export { type ClockTimer, type HamokClock, realClock } from "./clock";
 export {
   type ApplyContext,
   type ApplyOutcome,
@@ -57,9 +58,9 @@ export {
   type StorageDirectEnvelope,
 } from "./messages/hamok-message";
 export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/types";
-export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/config";
-export type { JoinParams } from "./runtime/discovery";
-export type { HamokEvents, HamokState } from "./runtime/events";
+export type { JoinParams } from "./runtime/membership/discovery";
+export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/peer/config";
+export type { HamokEvents, HamokState } from "./runtime/peer/events";
 export { type ClaimedPeerId, claimPeerId } from "./storage/claim-peer-id";
 export {
   createIndexedDbRaftLogs,

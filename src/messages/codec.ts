@@ -93,7 +93,7 @@ export interface FrameDecoderOptions {
   readonly partialTimeoutMs?: number;
   /** Most bytes announced by all partial messages together. Default `maxMessageBytes`. */
   readonly maxBufferedBytes?: number;
-  /** Clock for the staleness timeout, in ms. Default the real clock. */
+  /** Clock for the staleness timeout, in ms. Default `realClock.now`. */
   readonly now?: () => number;
 }
 

@@ -86,7 +86,7 @@ export type RaftMessageType =
 
 /**
  * A message between Raft cores. All fields but `type`, `from`, `to` and `term`
- * are optional and their meaning depends on `type` (documented in `message.ts`).
+ * are optional and their meaning depends on `type` (see the comments on the fields below).
  */
 export interface RaftMessage {
   readonly type: RaftMessageType;

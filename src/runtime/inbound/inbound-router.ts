@@ -1,9 +1,34 @@
-import { HamokError } from "../errors";
-import type { Hamok } from "../hamok";
-import { HAMOK_PROTOCOL, type HamokMessage } from "../messages/hamok-message";
-import { validateHamokMessage } from "../messages/validate";
-import type { Membership } from "./join-leave";
-import type { HamokStorageConnection } from "./storage-connection";
+import { HamokError } from "../../errors";
+import {
+  HAMOK_PROTOCOL,
+  type HamokMessage,
+  type PeerAnnouncement,
+  type StorageDirectEnvelope,
+} from "../../messages/hamok-message";
+import { validateHamokMessage } from "../../messages/validate";
+import type { RaftMessage } from "../../raft/types.js";
+import type { CollectionConnection } from "../collections/collection-connection";
+import type { HamokConfig } from "../peer/config.js";
+
+/** What the router needs of its peer. */
+export interface RouterHost {
+  readonly config: HamokConfig;
+  readonly localPeerId: string;
+  readonly counters: { received: number; dropped: number };
+  isClosed(): boolean;
+  reportError(error: HamokError): void;
+  send(message: HamokMessage): void;
+}
+
+/** The membership side of inbound traffic: announcements, join requests, Raft messages. */
+export interface RouterMembership {
+  readonly clusterId: string | undefined;
+  onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void;
+  sendEndpointState(destinationId: string | undefined): void;
+  onJoinRequest(sourceId: string, clusterId: string, onlyFollower: boolean): void;
+  /** Feed a Raft message to the running core (dropped when none runs). */
+  stepRaft(message: RaftMessage): void;
+}
 
 /**
  * Where every inbound message goes after validation: discovery answers, join
@@ -13,17 +38,19 @@ import type { HamokStorageConnection } from "./storage-connection";
 export class InboundRouter {
   /** Foreign (cluster, peer) pairs already reported, so one stray peer does not flood `error`. */
   private readonly reportedForeign = new Set<string>();
+  /** Reserved direct-message channels of runtime modules (no collection uses their ids). */
+  private readonly channels = new Map<string, (message: StorageDirectEnvelope) => void>();
 
   constructor(
-    private readonly hamok: Hamok,
-    private readonly membership: Membership,
-    private readonly connections: ReadonlyMap<string, HamokStorageConnection>,
+    private readonly hamok: RouterHost,
+    private readonly membership: RouterMembership,
+    private readonly connections: ReadonlyMap<string, CollectionConnection>,
   ) {}
 
   /** See `Hamok.accept`. Never throws. */
   accept(raw: unknown): void {
     const { hamok } = this;
-    if (hamok.closed) return;
+    if (hamok.isClosed()) return;
     try {
       hamok.counters.received++;
       const verdict = validateHamokMessage(raw, { maxMessageBytes: hamok.config.maxMessageBytes });
@@ -69,18 +96,29 @@ export class InboundRouter {
       case "join-request":
         membership.onJoinRequest(message.sourceId, message.clusterId, message.onlyFollower);
         return;
-      case "raft": {
-        const peer = membership.peer;
-        // A stopped peer behaves as a frozen one: it hears nothing.
-        if (peer === undefined || ours === undefined || !peer.driver.running) return;
-        if (message.raft.to !== hamok.localPeerId) return;
-        peer.step(message.raft);
+      case "raft":
+        if (ours === undefined || message.raft.to !== hamok.localPeerId) return;
+        membership.stepRaft(message.raft);
+        return;
+      case "storage": {
+        const channel = this.channels.get(message.storageId);
+        if (channel !== undefined) channel(message);
+        else this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
         return;
       }
-      case "storage":
-        this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
-        return;
     }
+  }
+
+  /**
+   * Deliver the validated direct messages of the reserved channel `storageId` to `handler` (a runtime module's
+   * own traffic, such as page visibility), so that every inbound message takes this one validated path.
+   * Returns the unsubscribe function.
+   */
+  onChannel(storageId: string, handler: (message: StorageDirectEnvelope) => void): () => void {
+    this.channels.set(storageId, handler);
+    return () => {
+      if (this.channels.get(storageId) === handler) this.channels.delete(storageId);
+    };
   }
 
   /** Send a collection's direct message to one peer or all. */

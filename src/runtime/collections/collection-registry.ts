@@ -1,29 +1,40 @@
-import type { StorageType } from "../collections/contract";
-import { HamokError } from "../errors";
-import type { Hamok } from "../hamok";
-import type { AnyType, HamokStorage } from "./public-types";
-import { HamokStorageConnection } from "./storage-connection";
+import type { StorageCommand, StorageType } from "../../collections/contract";
+import { HamokError } from "../../errors";
+import type { HamokConfig } from "../peer/config.js";
+import type { AnyType, HamokStorage } from "../peer/public-types";
+import type { ReplicatedState } from "../replicated/replicated-state.js";
+import { CollectionConnection } from "./collection-connection";
 
-/** The options of a submit without any (shared: one object less per write on the hot path). */
-const NO_OPTIONS: { readonly timeoutInMs?: number } = Object.freeze({});
+/** What the registry needs of its peer. */
+export interface CollectionRegistryHost {
+  readonly config: HamokConfig;
+  readonly localPeerId: string;
+  readonly ready: Promise<void>;
+  readonly remotePeerIds: ReadonlySet<string>;
+  readonly leaderId: string | undefined;
+  readonly replicated: ReplicatedState;
+  assertOpen(): void;
+  submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown>;
+  sync(timeoutInMs: number | undefined): Promise<void>;
+}
 
 /**
  * The collections created on one peer and their connections to Hamok: creation, `getOrCreate*` lookups and
- * the rule that one id names one type of storage (the replicated state machine may already exist for an id
+ * the rule that one id names one type of collection (the replicated state machine may already exist for an id
  * this peer has not created yet, from the log or a snapshot).
  */
-export class StorageRegistry {
+export class CollectionRegistry {
   /** The user-facing collections, by id. */
   readonly storages = new Map<string, HamokStorage>();
   /** Their connections, by id. */
-  readonly connections = new Map<string, HamokStorageConnection>();
+  readonly connections = new Map<string, CollectionConnection>();
 
   constructor(
-    private readonly hamok: Hamok,
+    private readonly hamok: CollectionRegistryHost,
     private readonly sendDirect: (storageId: string, payload: unknown, destinationId?: string) => void,
   ) {}
 
-  /** The storage of `id` if it is a `kind`, else a new one from `create`; `callback(exists)` says which. */
+  /** The collection of `id` if it is a `kind`, else a new one from `create`; `callback(exists)` says which. */
   getOrCreate<T extends HamokStorage>(
     id: string,
     kind: abstract new (...args: AnyType[]) => HamokStorage,
@@ -44,8 +55,8 @@ export class StorageRegistry {
     return created;
   }
 
-  /** Create the storage `id` of `type` with `build`; throws `StorageTypeMismatch` if `id` names another type. */
-  create<T extends HamokStorage>(type: StorageType, id: string, build: (connection: HamokStorageConnection) => T): T {
+  /** Create the collection `id` of `type` with `build`; throws `StorageTypeMismatch` if `id` names another type. */
+  create<T extends HamokStorage>(type: StorageType, id: string, build: (connection: CollectionConnection) => T): T {
     const hamok = this.hamok;
     hamok.assertOpen();
     if (typeof id !== "string" || id.length === 0) throw new HamokError("InvalidArgument", "a storage id is required");
@@ -55,18 +66,18 @@ export class StorageRegistry {
       throw new HamokError("StorageTypeMismatch", `storage ${id} is a ${machine?.type ?? existing?.storageType}`);
     }
     if (existing !== undefined) throw new HamokError("InvalidArgument", `storage ${id} already exists on this peer`);
-    const connection = new HamokStorageConnection(
+    const connection = new CollectionConnection(
       {
         localPeerId: hamok.localPeerId,
         ready: hamok.ready,
+        clock: hamok.config.clock,
         get remotePeerIds() {
           return hamok.remotePeerIds;
         },
         get leaderId() {
-          return hamok.peer?.leaderId;
+          return hamok.leaderId;
         },
-        submit: (command, timeoutInMs) =>
-          hamok.submit(command, timeoutInMs === undefined ? NO_OPTIONS : { timeoutInMs }),
+        submit: (command, timeoutInMs) => hamok.submit(command, timeoutInMs),
         sync: (timeoutInMs) => hamok.sync(timeoutInMs),
         sendDirect: this.sendDirect,
         detach: (closed) => {

@@ -5,10 +5,10 @@ import type {
   StateMachineFactory,
   StorageCommand,
   StorageType,
-} from "../collections/contract";
-import { HamokError } from "../errors";
-import { decodeValue, encodeValue } from "../messages/value-codec";
-import type { Entry } from "../raft/types";
+} from "../../collections/contract";
+import { HamokError } from "../../errors";
+import { decodeValue, encodeValue } from "../../messages/value-codec";
+import type { Entry } from "../../raft/types";
 import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload";
 import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions";
 

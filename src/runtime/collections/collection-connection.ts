@@ -1,3 +1,4 @@
+import type { HamokClock } from "../../clock.js";
 import type {
   ApplyContext,
   ApplyOutcome,
@@ -7,19 +8,20 @@ import type {
   StorageConnectionListener,
   StorageType,
   SubmitOptions,
-} from "../collections/contract";
-import { HamokError } from "../errors";
+} from "../../collections/contract";
+import { HamokError } from "../../errors";
 
-/** What a connection needs from Hamok. */
+/** What a connection needs of its peer. */
 export interface ConnectionHost {
   readonly localPeerId: string;
   readonly ready: Promise<void>;
   readonly remotePeerIds: ReadonlySet<string>;
   readonly leaderId: string | undefined;
+  readonly clock: HamokClock;
   submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown>;
   sync(timeoutInMs: number | undefined): Promise<void>;
   sendDirect(storageId: string, payload: unknown, destinationPeerId: string | undefined): void;
-  detach(connection: HamokStorageConnection): void;
+  detach(connection: CollectionConnection): void;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface ConnectionHost {
  * log, relays what the log applies to its listener, and carries its direct
  * messages. Closing it detaches the collection; the replicated state stays.
  */
-export class HamokStorageConnection implements StorageConnection {
+export class CollectionConnection implements StorageConnection {
   private listener: StorageConnectionListener | undefined;
   private closed = false;
 
@@ -52,6 +54,10 @@ export class HamokStorageConnection implements StorageConnection {
 
   get leaderId(): string | undefined {
     return this.host.leaderId;
+  }
+
+  get clock(): HamokClock {
+    return this.host.clock;
   }
 
   /** Whether `close()` was called (or Hamok closed). */

@@ -1,9 +1,11 @@
-import type { Hamok } from "../hamok";
-import { HAMOK_PROTOCOL } from "../messages/hamok-message";
-import { mostCaughtUpVoter, transferLeadership } from "./leadership-transfer";
+import type { EventEmitter } from "eventemitter3";
+import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message";
+import type { HamokConfig } from "../peer/config.js";
+import type { HamokEvents } from "../peer/events.js";
+import { mostCaughtUpVoter, type TransferHost, transferLeadership } from "./leadership-transfer";
 
 /**
- * Browser page lifecycle (DESIGN §5): a hidden tab's timers are throttled to
+ * Browser page lifecycle: a hidden tab's timers are throttled to
  * 1 s (and to 1 min after 5 minutes), a frozen tab runs nothing, so a leader in
  * such a tab stalls the whole cluster until the others notice. Hence:
  *
@@ -53,6 +55,24 @@ export interface PageLifecycleTargets {
 /** The `pageLifecycle` option: `false` (default) off, `true` the global `document`/`window`, or injected targets. */
 export type PageLifecycleOption = boolean | PageLifecycleTargets;
 
+/** What page lifecycle handling needs of its peer. */
+export interface PageLifecycleHost {
+  readonly config: HamokConfig;
+  readonly localPeerId: string;
+  readonly clusterId: string | undefined;
+  readonly isLeader: boolean;
+  /** Whether this peer joined (or bootstrapped) a cluster. */
+  readonly hasJoinedPeer: boolean;
+  /** The peer's events (subscribed to; never emitted on). */
+  readonly events: EventEmitter<HamokEvents>;
+  isClosed(): boolean;
+  send(message: HamokMessage): void;
+  /** Validated inbound messages of a reserved channel go to `handler`; returns the unsubscribe function. */
+  onChannel(storageId: string, handler: (message: StorageDirectEnvelope) => void): () => void;
+  leave(): Promise<void>;
+  transferHost(): TransferHost;
+}
+
 /** The payload of a visibility announcement. */
 interface VisibilityPayload {
   readonly hidden: boolean;
@@ -69,7 +89,7 @@ export class PageLifecycle {
   private readonly detach: () => void;
 
   /** Page lifecycle handling for `hamok`, or `undefined` when off or without a `document`. */
-  static create(hamok: Hamok, option: PageLifecycleOption | undefined): PageLifecycle | undefined {
+  static create(hamok: PageLifecycleHost, option: PageLifecycleOption | undefined): PageLifecycle | undefined {
     if (option === undefined || option === false) return undefined;
     if (option !== true) return new PageLifecycle(hamok, option);
     const { document, window } = globalThis as { document?: PageLifecycleDocument; window?: EventTarget };
@@ -78,7 +98,7 @@ export class PageLifecycle {
   }
 
   private constructor(
-    private readonly hamok: Hamok,
+    private readonly hamok: PageLifecycleHost,
     private readonly targets: PageLifecycleTargets,
   ) {
     const onVisibility = () => this.changed();
@@ -95,28 +115,31 @@ export class PageLifecycle {
     const onPeerLeft = (peerId: string) => this.hiddenPeers.delete(peerId);
     const onCheck = () => this.handOverIfHidden();
     const onClose = () => this.detach();
+    const { events } = hamok;
     targets.document.addEventListener("visibilitychange", onVisibility);
     targets.document.addEventListener("freeze", onFreeze);
     targets.document.addEventListener("resume", onResume);
     targets.window.addEventListener("pagehide", onPageHide);
-    hamok.on("joined", onPeerJoined);
-    hamok.on("remote-peer-joined", onPeerJoined);
-    hamok.on("remote-peer-left", onPeerLeft);
-    hamok.on("leader", onCheck);
+    events.on("joined", onPeerJoined);
+    events.on("remote-peer-joined", onPeerJoined);
+    events.on("remote-peer-left", onPeerLeft);
+    events.on("leader", onCheck);
     // Re-checked on every tick: a transfer that timed out is retried, and a leader elected while hidden moves on.
-    hamok.on("heartbeat", onCheck);
-    hamok.on("close", onClose);
+    events.on("heartbeat", onCheck);
+    events.on("close", onClose);
+    const offChannel = hamok.onChannel(PAGE_VISIBILITY_CHANNEL, (message) => this.onVisibility(message));
     this.detach = () => {
+      offChannel();
       targets.document.removeEventListener("visibilitychange", onVisibility);
       targets.document.removeEventListener("freeze", onFreeze);
       targets.document.removeEventListener("resume", onResume);
       targets.window.removeEventListener("pagehide", onPageHide);
-      hamok.off("joined", onPeerJoined);
-      hamok.off("remote-peer-joined", onPeerJoined);
-      hamok.off("remote-peer-left", onPeerLeft);
-      hamok.off("leader", onCheck);
-      hamok.off("heartbeat", onCheck);
-      hamok.off("close", onClose);
+      events.off("joined", onPeerJoined);
+      events.off("remote-peer-joined", onPeerJoined);
+      events.off("remote-peer-left", onPeerLeft);
+      events.off("leader", onCheck);
+      events.off("heartbeat", onCheck);
+      events.off("close", onClose);
     };
   }
 
@@ -131,22 +154,17 @@ export class PageLifecycle {
   }
 
   /**
-   * Look at an inbound message (after `Hamok.accept` routed it): a visibility
-   * announcement of a peer of our cluster updates what we know. Anything else is
-   * ignored; never throws.
+   * A visibility announcement arrived on {@link PAGE_VISIBILITY_CHANNEL}, already validated and routed (not
+   * from us, addressed to us or everyone, not of a foreign cluster). Only our own cluster's peers count; the
+   * payload is this module's own: a malformed one is ignored.
    */
-  observe(message: unknown): void {
-    if (typeof message !== "object" || message === null) return;
-    const m = message as Record<string, unknown>;
-    const payload = m.payload as Partial<VisibilityPayload> | undefined;
-    const clusterId = this.hamok.raft.clusterId;
-    if (m.protocol !== HAMOK_PROTOCOL || m.type !== "storage" || m.storageId !== PAGE_VISIBILITY_CHANNEL) return;
-    if (typeof m.sourceId !== "string" || m.sourceId === this.hamok.localPeerId) return;
-    if (clusterId === undefined || m.clusterId !== clusterId) return;
-    if (m.destinationId !== undefined && m.destinationId !== this.hamok.localPeerId) return;
+  private onVisibility(message: StorageDirectEnvelope): void {
+    const clusterId = this.hamok.clusterId;
+    if (clusterId === undefined || message.clusterId !== clusterId) return;
+    const payload = message.payload as Partial<VisibilityPayload> | null | undefined;
     if (typeof payload !== "object" || payload === null || typeof payload.hidden !== "boolean") return;
-    if (payload.hidden) this.hiddenPeers.add(m.sourceId);
-    else this.hiddenPeers.delete(m.sourceId);
+    if (payload.hidden) this.hiddenPeers.add(message.sourceId);
+    else this.hiddenPeers.delete(message.sourceId);
     this.handOverIfHidden();
   }
 
@@ -163,14 +181,14 @@ export class PageLifecycle {
       return;
     }
     this.announce();
-    if (this.hamok.closed || this.hamok.peer === undefined) return;
+    if (this.hamok.isClosed() || !this.hamok.hasJoinedPeer) return;
     // Best effort: the page may be gone before the cluster confirms; the others then remove us on `peer-left`.
     this.hamok.leave().catch(() => undefined);
   }
 
   private announce(): void {
-    const clusterId = this.hamok.raft.clusterId;
-    if (this.hamok.closed || clusterId === undefined) return;
+    const clusterId = this.hamok.clusterId;
+    if (this.hamok.isClosed() || clusterId === undefined) return;
     const payload: VisibilityPayload = { hidden: this.hidden };
     this.hamok.send({
       protocol: HAMOK_PROTOCOL,
@@ -185,16 +203,17 @@ export class PageLifecycle {
   /** A hidden leader hands leadership to the most caught-up visible voter, if there is one. */
   private handOverIfHidden(): void {
     const { hamok } = this;
-    if (this.transferring || hamok.closed || !hamok.leader || !this.hidden) return;
+    if (this.transferring || hamok.isClosed() || !hamok.isLeader || !this.hidden) return;
     // At most one hand-over per election timeout: should stale announcements ever send leadership round
     // between hidden tabs, it moves at the pace of elections, not of message round trips.
-    const now = Date.now();
+    const now = hamok.config.clock.now();
     if (now - this.lastHandOverAt < hamok.config.electionTimeoutInMs) return;
-    const target = mostCaughtUpVoter(hamok, (peerId) => !this.hiddenPeers.has(peerId));
+    const transfer = hamok.transferHost();
+    const target = mostCaughtUpVoter(transfer.peer?.status(), (peerId) => !this.hiddenPeers.has(peerId));
     if (target === undefined) return;
     this.lastHandOverAt = now;
     this.transferring = true;
-    transferLeadership(hamok, target)
+    transferLeadership(transfer, target)
       .catch(() => undefined)
       .finally(() => {
         this.transferring = false;

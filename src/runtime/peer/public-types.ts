@@ -1,8 +1,8 @@
-import type { HamokEmitter, HamokMap, HamokQueue, HamokRecord, HamokRemoteMap } from "../collections/index";
-import type { HamokMessage } from "../messages/hamok-message";
-import type { RaftLogsStats } from "../storage/raft-logs";
-import type { HamokTransport } from "../transport/transport";
-import type { JoinParams } from "./discovery";
+import type { HamokEmitter, HamokMap, HamokQueue, HamokRecord, HamokRemoteMap } from "../../collections/index";
+import type { HamokMessage } from "../../messages/hamok-message";
+import type { RaftLogsStats } from "../../storage/raft-logs";
+import type { HamokTransport } from "../../transport/transport";
+import type { JoinParams } from "../membership/discovery";
 import type { HamokState } from "./events";
 
 /** Public types of the `Hamok` facade. */

@@ -1,5 +1,5 @@
-import type { HamokError } from "../errors";
-import type { HamokMessage } from "../messages/hamok-message";
+import type { HamokError } from "../../errors";
+import type { HamokMessage } from "../../messages/hamok-message";
 
 /** The state names Hamok reports: the Raft roles, or `idle` before the peer has a Raft node. */
 export type HamokState = "idle" | "follower" | "pre-candidate" | "candidate" | "leader";

@@ -1,5 +1,9 @@
-import { HamokError } from "../errors";
-import type { Hamok } from "../hamok";
+import type { EventEmitter } from "eventemitter3";
+import type { HamokClock } from "../../clock.js";
+import { HamokError } from "../../errors";
+import type { RaftStatus } from "../../raft/types.js";
+import type { HamokEvents } from "../peer/events.js";
+import type { RaftPeer } from "../peer/raft-peer.js";
 
 /**
  * Handing leadership to another voter on request (`Hamok.transferLeadership`).
@@ -9,9 +13,24 @@ import type { Hamok } from "../hamok";
  * outcome, which the core reports only as a change of leader.
  */
 
+/** What a transfer needs of its peer. */
+export interface TransferHost {
+  isClosed(): boolean;
+  /** The Raft peer, once joined. */
+  readonly peer: RaftPeer | undefined;
+  readonly localPeerId: string;
+  readonly clock: HamokClock;
+  /** How long to wait for the new leader (`electionTimeoutInMs`). */
+  readonly patienceInMs: number;
+  /** Where `leader-changed` and `close` are reported. */
+  readonly events: EventEmitter<HamokEvents>;
+}
+
 /** The voter (other than this peer) whose log matches the leader's furthest, or `undefined` if none. */
-export function mostCaughtUpVoter(hamok: Hamok, among?: (peerId: string) => boolean): string | undefined {
-  const status = hamok.peer?.node.status();
+export function mostCaughtUpVoter(
+  status: RaftStatus | undefined,
+  among?: (peerId: string) => boolean,
+): string | undefined {
   if (status === undefined) return undefined;
   let best: { id: string; match: number } | undefined;
   for (const id of status.confState.voters) {
@@ -30,25 +49,25 @@ export function mostCaughtUpVoter(hamok: Hamok, among?: (peerId: string) => bool
  * `electionTimeoutInMs` (the core abandons the transfer then, and this peer may
  * still lead).
  */
-export function transferLeadership(hamok: Hamok, target?: string): Promise<void> {
-  if (hamok.closed) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
-  const peer = hamok.peer;
+export function transferLeadership(host: TransferHost, target?: string): Promise<void> {
+  if (host.isClosed()) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
+  const { peer, events, clock } = host;
   if (peer === undefined || peer.state !== "leader") {
     return Promise.reject(new HamokError("NotLeader", "only the leader can transfer leadership"));
   }
-  const self = hamok.localPeerId;
-  const to = target ?? mostCaughtUpVoter(hamok);
+  const self = host.localPeerId;
+  const to = target ?? mostCaughtUpVoter(peer.status());
   if (to === undefined || to === self || !peer.confState.voters.includes(to)) {
     return Promise.reject(
       new HamokError("InvalidArgument", to === undefined ? "there is no other voter" : `${to} is not another voter`),
     );
   }
-  const patience = hamok.config.electionTimeoutInMs;
+  const patience = host.patienceInMs;
   return new Promise<void>((resolve, reject) => {
     const finish = (error?: HamokError) => {
-      clearTimeout(timer);
-      hamok.off("leader-changed", onLeader);
-      hamok.off("close", onClose);
+      clock.clearTimeout(timer);
+      events.off("leader-changed", onLeader);
+      events.off("close", onClose);
       if (error === undefined) resolve();
       else reject(error);
     };
@@ -56,15 +75,15 @@ export function transferLeadership(hamok: Hamok, target?: string): Promise<void>
       if (leaderId === to) finish();
     };
     const onClose = () => finish(new HamokError("Closed", "Hamok was closed"));
-    const timer = setTimeout(
+    const timer = clock.setTimeout(
       () =>
         finish(
           new HamokError("Timeout", `leadership did not move to ${to} within ${patience} ms`, { indeterminate: false }),
         ),
       patience,
     );
-    hamok.on("leader-changed", onLeader);
-    hamok.on("close", onClose);
-    peer.driver.input((node) => node.transferLeader(to));
+    events.on("leader-changed", onLeader);
+    events.on("close", onClose);
+    peer.transferLeader(to);
   });
 }

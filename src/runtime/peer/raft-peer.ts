@@ -1,15 +1,24 @@
-import type { HamokError } from "../errors";
-import { createSeededRandom, defaultSizeOf, RaftNode } from "../raft/index";
-import type { ConfChange, ConfState, Entry, RaftMessage, RaftRestoreState, Ready } from "../raft/types";
-import type { RaftLogs } from "../storage/raft-logs";
+import type { HamokError } from "../../errors";
+import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index";
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  NodeId,
+  ProposeResult,
+  RaftMessage,
+  RaftRestoreState,
+  RaftStatus,
+  Ready,
+} from "../../raft/types";
+import type { RaftLogs } from "../../storage/raft-logs";
+import { payloadSize } from "../replicated/log-payload";
+import type { ReplicatedState } from "../replicated/replicated-state";
+import type { ReadBarriers } from "../requests/read-barriers";
+import type { RequestTable } from "../requests/request-table";
 import type { HamokConfig, TickPlan } from "./config";
 import type { HamokEvents, HamokState } from "./events";
-import { payloadSize } from "./log-payload";
-import { nextConfChange } from "./membership";
 import { RaftDriver } from "./raft-driver";
-import type { ReadBarriers } from "./read-barriers";
-import type { ReplicatedState } from "./replicated-state";
-import type { RequestTable } from "./requests";
 
 /**
  * One peer's membership in one cluster: the Raft node and its driver, turned
@@ -36,7 +45,7 @@ export interface RaftPeerHost {
 
 /** See the module comment. */
 export class RaftPeer {
-  readonly driver: RaftDriver;
+  private readonly driver: RaftDriver;
   state: HamokState = "follower";
   leaderId: string | undefined;
   readonly remotePeerIds = new Set<string>();
@@ -87,7 +96,7 @@ export class RaftPeer {
         snapshotThresholdEntries: config.snapshotThresholdEntries,
         logEntriesExpirationTimeInMs: config.logEntriesExpirationTimeInMs,
         sizeOf: (data) => payloadSize(data, defaultSizeOf),
-        now: () => Date.now(),
+        clock: config.clock,
       },
     );
     const status = node.status();
@@ -97,13 +106,69 @@ export class RaftPeer {
     this.updateMembers(status.confState);
   }
 
-  get node(): RaftNode {
+  private get node(): RaftNode {
     return this.driver.node;
+  }
+
+  /** The core's view: role, term, log bounds, configuration, (leader) progress. */
+  status(): RaftStatus {
+    return this.node.status();
   }
 
   /** The current configuration. */
   get confState(): ConfState {
     return this.node.status().confState;
+  }
+
+  /** Whether the tick timer runs. */
+  get running(): boolean {
+    return this.driver.running;
+  }
+
+  /** Counters of the driver, for `hamok.stats`. */
+  get counters(): Readonly<RaftDriver["counters"]> {
+    return this.driver.counters;
+  }
+
+  /** Start ticking. */
+  start(): void {
+    this.driver.start();
+  }
+
+  /** Stop ticking; inbound traffic is ignored by the router meanwhile (as if frozen). */
+  pause(): void {
+    this.driver.pause();
+  }
+
+  /** Stop for good. */
+  close(): void {
+    this.driver.close();
+  }
+
+  /** Propose a normal entry (a request or a batch of them). */
+  propose(proposalId: string, data: unknown): ProposeResult {
+    return this.driver.input((node) => node.propose(proposalId, data));
+  }
+
+  /** Ask the leader for a read index (ReadIndex, Raft thesis §6.4). */
+  readIndex(context: string): void {
+    this.driver.input((node) => node.readIndex(context));
+  }
+
+  /** Start an election now (a bootstrapping single voter elects itself at once). */
+  campaign(): void {
+    this.driver.input((node) => node.campaign());
+  }
+
+  /** (Leader) hand leadership to `target` (Raft thesis §3.10). */
+  transferLeader(target: NodeId): void {
+    this.driver.input((node) => node.transferLeader(target));
+  }
+
+  /** Whether this peer has applied everything it knows to be committed. */
+  caughtUp(): boolean {
+    const status = this.node.status();
+    return status.applied >= status.commit;
   }
 
   /** Whether this peer is in the configuration (voter or learner). */
@@ -128,7 +193,7 @@ export class RaftPeer {
     if (onlyFollower && !this.onlyFollowerRequests.has(peerId)) {
       this.onlyFollowerRequests.add(peerId);
       const payload = { kind: "member", nodeId: peerId, onlyFollower: true };
-      this.driver.input((node) => node.propose(`member:${peerId}:${++this.confSeq}`, payload));
+      this.propose(`member:${peerId}:${++this.confSeq}`, payload);
     }
     this.joinRequests.add(peerId);
     this.runMembership();
@@ -238,8 +303,8 @@ export class RaftPeer {
   runMembership(): void {
     if (this.confPendingTicks > 0) return;
     const onlyFollowers = new Set([...this.host.replicated.onlyFollowers, ...this.onlyFollowerRequests]);
-    const change = nextConfChange({
-      status: this.node.status(),
+    // The one membership policy (src/raft/membership-policy.ts), the same the simulations run.
+    const change = nextMembershipChange(this.node.status(), {
       joinRequests: this.joinRequests,
       departed: this.departed,
       onlyFollowers,

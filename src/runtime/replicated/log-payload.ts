@@ -1,4 +1,4 @@
-import type { StorageCommand } from "../collections/contract";
+import type { StorageCommand } from "../../collections/contract";
 
 /**
  * What Hamok puts in the `data` of a normal Raft entry. Everything here is
