@@ -84,13 +84,36 @@ export class ReplicatedState {
     private readonly hooks: ReplicatedStateHooks,
   ) {}
 
-  /** The state machine of `storageId`, created empty if the log has not mentioned it yet. */
+  /**
+   * Machines that a local collection asked for before the log mentioned their id. They are not part of the
+   * replicated state (not in snapshots, not consulted when applying) until the first applied command for the
+   * id has their type: the type of an id is decided once, by the log, identically on every peer.
+   */
+  private readonly unlogged = new Map<string, ReplicatedStateMachine>();
+
+  /**
+   * The state machine a local collection of `type` reads for `storageId`: the log's, or (before the log has
+   * mentioned the id) an empty one that becomes the log's if the first command for the id has this type.
+   */
   machine(storageId: string, type: StorageType): ReplicatedStateMachine {
-    let machine = this.machines.get(storageId);
-    if (machine === undefined) {
+    const logged = this.machines.get(storageId);
+    if (logged !== undefined) return logged;
+    let machine = this.unlogged.get(storageId);
+    if (machine === undefined || machine.type !== type) {
       machine = this.factory(type, storageId);
-      this.machines.set(storageId, machine);
+      this.unlogged.set(storageId, machine);
     }
+    return machine;
+  }
+
+  /** The machine of `storageId` in the log, created at its first command with that command's type. */
+  private logged(storageId: string, type: StorageType): ReplicatedStateMachine {
+    let machine = this.machines.get(storageId);
+    if (machine !== undefined) return machine;
+    const waiting = this.unlogged.get(storageId);
+    machine = waiting !== undefined && waiting.type === type ? waiting : this.factory(type, storageId);
+    this.unlogged.delete(storageId);
+    this.machines.set(storageId, machine);
     return machine;
   }
 
@@ -156,7 +179,7 @@ export class ReplicatedState {
       const message = `storage ${command.storageId} is a ${existing.type}, not a ${command.storageType}`;
       return new Failure("StorageTypeMismatch", message);
     }
-    const machine = existing ?? this.machine(command.storageId, command.storageType);
+    const machine = existing ?? this.logged(command.storageId, command.storageType);
     try {
       return machine.apply(command, context);
     } catch (error) {
@@ -191,13 +214,19 @@ export class ReplicatedState {
       seen.add(id);
       let machine = this.machines.get(id);
       if (machine === undefined || machine.type !== type) {
-        machine = this.factory(type, id);
+        const waiting = this.unlogged.get(id);
+        machine = waiting !== undefined && waiting.type === type ? waiting : this.factory(type, id);
+        this.unlogged.delete(id);
         this.machines.set(id, machine);
       }
       machine.import(state);
     }
     for (const [id, machine] of this.machines) {
-      if (!seen.has(id)) machine.import(this.factory(machine.type, id).export());
+      if (seen.has(id)) continue;
+      // The snapshot's log never mentioned it: back to an unlogged, empty machine that a collection may hold.
+      machine.import(this.factory(machine.type, id).export());
+      this.machines.delete(id);
+      this.unlogged.set(id, machine);
     }
     for (const peerId of content?.onlyFollowers ?? []) this.onlyFollowers.add(peerId);
     this.hooks.onRestored();
