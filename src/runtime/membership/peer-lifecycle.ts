@@ -280,6 +280,11 @@ export class PeerLifecycle {
     this.progress();
   }
 
+  /** Whether `peerId` is outside our configuration, once we have one. */
+  isOutsider(peerId: string): boolean {
+    return this.peer?.isOutsider(peerId) ?? false;
+  }
+
   /** A Raft message for us: a stopped peer behaves as a frozen one and hears nothing. */
   stepRaft(message: RaftMessage): void {
     const peer = this.peer;

@@ -171,6 +171,17 @@ export class RaftPeer {
     return status.applied >= status.commit;
   }
 
+  /**
+   * Whether `peerId` is outside the configuration, once there is one (false while this peer has none, so a
+   * joiner still hears everyone). Cheap on the inbound path: the configuration's other members are a set.
+   */
+  isOutsider(peerId: string): boolean {
+    if (this.remotePeerIds.has(peerId) || peerId === this.host.config.peerId) return false;
+    if (this.remotePeerIds.size > 0) return true;
+    const { voters, learners } = this.confState;
+    return voters.length + learners.length > 0;
+  }
+
   /** Whether this peer is in the configuration (voter or learner). */
   isMember(): boolean {
     const { voters, learners } = this.confState;
