@@ -1,5 +1,5 @@
-import { EventEmitter } from "eventemitter3";
 import type { StorageCommand } from "./collections/contract";
+import { GuardedEmitter } from "./collections/guarded-emitter.js";
 import {
   HamokEmitter,
   type HamokEmitterEventMap,
@@ -14,6 +14,7 @@ import {
   HamokRemoteMap,
   type HamokRemoteMapOptions,
 } from "./collections/index";
+import { HamokError } from "./errors.js";
 import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle";
 import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config";
 import type { HamokEvents, HamokState } from "./runtime/peer/events";
@@ -42,7 +43,7 @@ export type {
  */
 export class Hamok<
   AppData extends Record<string, unknown> = Record<string, unknown>,
-> extends EventEmitter<HamokEvents> {
+> extends GuardedEmitter<HamokEvents> {
   /** The resolved configuration. */
   readonly config: HamokConfig<AppData>;
   /** Resolves when this peer first joined a cluster and caught up. Never rejects. */
@@ -60,6 +61,16 @@ export class Hamok<
     this.config = resolveConfig(providedConfig);
     this.#runtime = new PeerRuntime(this.config as HamokConfig, this, providedConfig.pageLifecycle);
     this.ready = this.#runtime.ready;
+  }
+
+  /**
+   * An app listener threw (Hamok emits from its Raft loop): report it on `error` and keep running. A
+   * throwing `error` listener itself cannot be reported anywhere; it is dropped rather than stop the peer.
+   */
+  protected override listenerFailed(event: string, error: unknown): void {
+    if (event === "error") return;
+    const what = error instanceof Error ? error.message : String(error);
+    this.emit("error", new HamokError("ListenerFailure", `a listener of "${event}" threw: ${what}`, { cause: error }));
   }
 
   /** The collections created on this peer, by id. */

@@ -1,7 +1,8 @@
 /** HamokRecord: one replicated object whose fields are set independently through the Raft log. */
-import { EventEmitter } from "eventemitter3";
+import type { EventEmitter } from "eventemitter3";
 import { createJsonCodec, type HamokCodec } from "./codec.js";
 import type { StorageConnection } from "./contract.js";
+import { GuardedEmitter } from "./guarded-emitter.js";
 import { type HamokMapEvents, type HamokMapSnapshot, MapBase } from "./map-base.js";
 
 /** The shape of a record: field name → value. */
@@ -78,14 +79,14 @@ class RecordFields extends MapBase<string, unknown, HamokMapEvents<string, unkno
 /**
  * A replicated object. Reads are local; mutations go through the log. Events fire on every peer.
  */
-export class HamokRecord<T extends HamokRecordObject> extends EventEmitter<HamokRecordEvents<T>> {
+export class HamokRecord<T extends HamokRecordObject> extends GuardedEmitter<HamokRecordEvents<T>> {
   /** The storage id. */
   readonly id: string;
   private readonly fields: RecordFields;
   private readonly initialized: Promise<void>;
 
   constructor(connection: StorageConnection, options: HamokRecordOptions<T>) {
-    super();
+    super((event, error) => connection.reportListenerError(event, error));
     this.id = options.recordId;
     this.fields = new RecordFields(
       connection,

@@ -16,6 +16,7 @@ export interface CollectionRegistryHost {
   assertOpen(): void;
   submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown>;
   sync(timeoutInMs: number | undefined): Promise<void>;
+  reportError(error: HamokError): void;
 }
 
 /**
@@ -85,6 +86,7 @@ export class CollectionRegistry {
           this.connections.delete(id);
           this.storages.delete(id);
         },
+        reportError: (error) => hamok.reportError(error),
       },
       id,
       type,
