@@ -161,10 +161,7 @@ export class PeerLifecycle {
       sendRaft: (message) => host.sendRaft(message),
       onTick: () => this.onTick(),
       onReady: () => this.progress(),
-      onFatal: (error) => {
-        host.reportError(error);
-        host.stop();
-      },
+      onFatal: (error) => host.fail(error),
     };
     const peer = new RaftPeer(peerHost, restore);
     this.peer = peer;

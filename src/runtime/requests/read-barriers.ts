@@ -1,5 +1,5 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import { HamokError } from "../../errors";
+import { HamokError, type HamokErrorCode } from "../../errors";
 import type { ReadState } from "../../raft/types";
 
 /**
@@ -88,7 +88,8 @@ export class ReadBarriers {
     }
   }
 
-  rejectAll(code: "Closed", message: string): void {
+  /** Fail every barrier at once: a read barrier never changes anything, so none is indeterminate. */
+  rejectAll(code: HamokErrorCode, message: string): void {
     for (const barrier of this.barriers.values()) {
       this.clock.clearTimeout(barrier.timer);
       barrier.reject(new HamokError(code, message));

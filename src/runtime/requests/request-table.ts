@@ -281,6 +281,22 @@ export class RequestTable {
     }
   }
 
+  /**
+   * This peer stops serving (its persistence failed, or it left the cluster): fail every pending request at
+   * once with `code`. A request no core ever accepted (or whose every acceptance was refused) cannot apply and
+   * says so; any other may still be applied by the cluster and is indeterminate.
+   */
+  failAll(code: HamokErrorCode, message: string): void {
+    for (const seq of [...this.pending.keys()]) {
+      const entry = this.settle(seq);
+      if (entry === undefined) continue;
+      const mayApply = entry.live > 0;
+      entry.reject(
+        new HamokError(code, `${message}${mayApply ? "; it may still be applied" : ""}`, { indeterminate: mayApply }),
+      );
+    }
+  }
+
   /** Reject everything (close). */
   rejectAll(code: HamokErrorCode, message: string): void {
     for (const seq of [...this.pending.keys()]) {
