@@ -140,7 +140,9 @@ export class Hamok<
    */
   join(params: HamokJoinParams = {}): Promise<void> {
     const wired = { hasMessageListener: this.listenerCount("message") > 0, persistence: this.config.persistence };
-    return this.#runtime.join(withZeroConfigTransport(params, wired));
+    // A malformed argument goes through as is: the runtime rejects it with InvalidArgument.
+    const valid = typeof params === "object" && params !== null;
+    return this.#runtime.join(valid ? withZeroConfigTransport(params, wired) : params);
   }
 
   /**

@@ -12,7 +12,7 @@ import { departGracefully } from "./leave.js";
 import type { PeerLifecycleHost } from "./lifecycle-host.js";
 import { PeerLifecycleStateMachine } from "./peer-lifecycle-state.js";
 import { RejoinWatch } from "./rejoin.js";
-import { TransportWiring } from "./transport-wiring.js";
+import { TransportWiring, transportDefect } from "./transport-wiring.js";
 
 /**
  * How a peer enters and leaves a cluster, driven by one explicit state machine (`peer-lifecycle-state.ts`):
@@ -79,6 +79,13 @@ export class PeerLifecycle {
       );
     }
     if (this.lifecycle.isJoined) return Promise.resolve();
+    if (typeof params !== "object" || params === null) {
+      return Promise.reject(new HamokError("InvalidArgument", "join() takes an object: join({ transport })"));
+    }
+    if (params.transport !== undefined) {
+      const defect = transportDefect(params.transport);
+      if (defect !== undefined) return Promise.reject(new HamokError("InvalidArgument", `join(): ${defect}`));
+    }
     this.joinPromise ??= this.runJoin(params).finally(() => {
       this.joinPromise = undefined;
     });

@@ -125,9 +125,10 @@ export function resolveConfig<AppData extends Record<string, unknown>>(
   if (typeof config.peerId !== "string" || config.peerId.length === 0 || config.peerId.length > 256) {
     throw new HamokError("InvalidArgument", "peerId must be a non-empty string of at most 256 characters");
   }
-  positive(config, "heartbeatInMs");
-  positive(config, "electionTimeoutInMs");
-  positive(config, "requestTimeoutInMs");
+  timer(config, "heartbeatInMs");
+  timer(config, "electionTimeoutInMs");
+  timer(config, "requestTimeoutInMs");
+  timer(config, "followerMaxIdleInMs");
   positive(config, "maxVoters");
   positive(config, "snapshotThresholdEntries");
   positive(config, "maxUncommittedEntries");
@@ -152,6 +153,20 @@ function builtInRaftLogs(persistence: HamokPersistence, peerId: string): RaftLog
     ...(persistence.durability === undefined ? {} : { durability: persistence.durability }),
     ...(persistence.indexedDB === undefined ? {} : { indexedDB: persistence.indexedDB }),
   });
+}
+
+/**
+ * A timer option: a finite number of at least 1 ms. Platform timers turn a fraction below 1 ms into 1 ms, and an
+ * infinite one would make a tick count of Infinity, so both are refused rather than silently changed.
+ */
+function timer(config: HamokConstructorConfig<Record<string, unknown>>, key: keyof HamokConstructorConfig): void {
+  const value = config[key];
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1) {
+    throw new HamokError(
+      "InvalidArgument",
+      `${key} must be a finite number of milliseconds >= 1, got ${String(value)}`,
+    );
+  }
 }
 
 function positive(config: HamokConstructorConfig<Record<string, unknown>>, key: keyof HamokConstructorConfig): void {
