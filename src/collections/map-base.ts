@@ -164,6 +164,7 @@ export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends Guar
     }
   }
 
+  /** The `[key, value]` entries, as this peer holds them (a local read: `sync()` first to make it linearizable). */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
   }

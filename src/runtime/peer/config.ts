@@ -3,6 +3,7 @@ import { HamokError } from "../../errors";
 import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index";
 import { MemoryRaftLogs } from "../../storage/memory-raft-logs";
 import type { RaftLogs } from "../../storage/raft-logs";
+import { validateConfig } from "./validate-config.js";
 
 /**
  * Hamok's configuration: what the user may pass, its defaults, and how the
@@ -97,6 +98,7 @@ export type HamokConfig<AppData extends Record<string, unknown> = Record<string,
 export function resolveConfig<AppData extends Record<string, unknown>>(
   provided: Partial<HamokConstructorConfig<AppData>> = {},
 ): HamokConfig<AppData> {
+  validateConfig(provided);
   if (provided.raftLogs !== undefined && provided.persistence !== undefined) {
     throw new HamokError("InvalidArgument", "give either raftLogs or persistence, not both");
   }
@@ -156,8 +158,8 @@ function builtInRaftLogs(persistence: HamokPersistence, peerId: string): RaftLog
 }
 
 /**
- * A timer option: a finite number of at least 1 ms. Platform timers turn a fraction below 1 ms into 1 ms, and an
- * infinite one would make a tick count of Infinity, so both are refused rather than silently changed.
+ * A timer option: at least 1 ms (platform timers turn a fraction below it into 1 ms). Its type and upper bound
+ * are checked before, by `validateConfig` (InvalidConfig).
  */
 function timer(config: HamokConstructorConfig<Record<string, unknown>>, key: keyof HamokConstructorConfig): void {
   const value = config[key];
