@@ -98,7 +98,7 @@ export class Hamok<
     return this.#runtime.isLeader;
   }
 
-  /** The Raft role, or `idle` before joining. */
+  /** The Raft role, `idle` before joining, or `stopped` once its persistence failed (see `HamokState`). */
   get state(): HamokState {
     return this.#runtime.state;
   }
