@@ -90,6 +90,15 @@ describe("chunk headers and reassembly", () => {
     expect(result.kind === "error" && result.error.code).toBe("PayloadTooLarge");
   });
 
+  it("honours an explicit maxBufferedBytes: two partials that fit it are both kept", () => {
+    const decoder = new FrameDecoder({ maxMessageBytes: 1000, maxBufferedBytes: 1200 });
+    expect(decoder.receive(chunkFrame(1, 0, 6, 600, new Uint8Array(100))).kind).toBe("pending");
+    expect(decoder.receive(chunkFrame(2, 0, 6, 600, new Uint8Array(100))).kind).toBe("pending");
+    expect(decoder.pendingCount).toBe(2);
+    expect(decoder.receive(chunkFrame(3, 0, 6, 600, new Uint8Array(100))).kind).toBe("pending");
+    expect(decoder.pendingCount).toBe(2);
+  });
+
   it("bounds the bytes all partial messages announce together, evicting the oldest", () => {
     const decoder = new FrameDecoder({ maxMessageBytes: 1000 });
     // Each announces 600 bytes: two would reserve 1200, more than one message's cap.
