@@ -105,7 +105,7 @@ export class Hamok<
     this.requests = new RequestTable(this.config.peerId, {
       propose: (id, payload) =>
         this.peer?.driver.input((node) => node.propose(id, payload)) ?? { ok: false, reason: "no-leader" },
-      now: () => Date.now(),
+      clock: this.config.clock,
       maxBatchBytes: this.config.maxMessageBytes / 4,
     });
     this.barriers = new ReadBarriers(
@@ -114,6 +114,7 @@ export class Hamok<
         else this.peer.driver.input((node) => node.readIndex(context));
       },
       () => this.peer?.node.status().applied ?? 0,
+      this.config.clock,
     );
     this.membership = new Membership(this);
     this.registry = new StorageRegistry(this, (storageId, payload, destinationId) =>
@@ -293,14 +294,15 @@ export class Hamok<
   waitUntilLeader(timeoutInMs = this.config.electionTimeoutInMs): Promise<void> {
     if (this.isClosed) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
     if (this.peer?.leaderId !== undefined) return Promise.resolve();
+    const { clock } = this.config;
     return new Promise<void>((resolve, reject) => {
       const done = (leaderId: string | undefined) => {
         if (leaderId === undefined) return;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         this.off("leader-changed", done);
         resolve();
       };
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         this.off("leader-changed", done);
         reject(new HamokError("Timeout", `no leader within ${timeoutInMs} ms`, { indeterminate: false }));
       }, timeoutInMs);

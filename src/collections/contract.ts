@@ -9,6 +9,7 @@
  * - a **user-facing class** (HamokMap, HamokRecord, ...): codecs, events, async methods.
  *   It talks to Hamok only through a {@link StorageConnection}.
  */
+import type { HamokClock } from "../clock.js";
 
 /** The kinds of collection. Stored in every command so a state machine can be created for an unknown id. */
 export type StorageType = "map" | "record" | "queue" | "emitter" | "remote-map";
@@ -105,6 +106,8 @@ export interface StorageConnection {
   readonly ready: Promise<void>;
   readonly remotePeerIds: ReadonlySet<string>;
   readonly leaderId: string | undefined;
+  /** The peer's clock: a collection's own timers (an emitter's publish timeout) run on it. */
+  readonly clock: HamokClock;
   /**
    * Register the collection's listener. Additive: the user-facing class calls it once, in its
    * constructor; callbacks start after it returns. A second call replaces the listener.

@@ -3,7 +3,9 @@
  * is replicated through the log; published payloads travel as direct messages to the peers the
  * subscription set names, so every peer agrees on who receives an event.
  */
+
 import { EventEmitter } from "eventemitter3";
+import type { ClockTimer } from "../clock.js";
 import { HamokError } from "../errors.js";
 import { createJsonCodec, type HamokCodec } from "./codec.js";
 import { CollectionLink } from "./collection-link.js";
@@ -48,7 +50,7 @@ interface PendingPublish {
   readonly waiting: Set<string>;
   readonly received: string[];
   readonly resolve: (peerIds: string[]) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  readonly timer: ClockTimer;
 }
 
 function parseMessage(payload: unknown): EmitterMessage | undefined {
@@ -185,7 +187,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     if (targets.length === 0) return received;
     const id = `${this.localPeerId}#${this.sequence++}`;
     return new Promise<string[]>((resolve) => {
-      const timer = setTimeout(() => this.finish(id), this.publishTimeoutInMs);
+      const timer = this.link.connection.clock.setTimeout(() => this.finish(id), this.publishTimeoutInMs);
       this.pending.set(id, { waiting: new Set(targets), received, resolve, timer });
       for (const peerId of targets) this.send({ kind: "publish", id, event, payload, ack: true }, peerId);
     });
@@ -212,7 +214,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     if (!this.link.close()) return;
     this.local.removeAllListeners();
     for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer);
+      this.link.connection.clock.clearTimeout(pending.timer);
       this.pending.delete(id);
       pending.resolve(pending.received);
     }
@@ -247,7 +249,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
   private finish(id: string): void {
     const pending = this.pending.get(id);
     if (pending === undefined) return;
-    clearTimeout(pending.timer);
+    this.link.connection.clock.clearTimeout(pending.timer);
     this.pending.delete(id);
     pending.resolve(pending.received);
   }

@@ -4,6 +4,7 @@
  * down in PROTOCOL.md. Encoding a bad message throws (a local bug); decoding a bad frame returns an error
  * result (remote input), so the receive path never throws.
  */
+import { realClock } from "../clock.js";
 import { HamokError } from "../errors.js";
 import { ChunkAssembler } from "./chunk-assembler.js";
 import { chunkFrame, controlFrame, FrameKind, MAX_CHUNK_HEADER_BYTES, parseFrame, wholeFrame } from "./frame.js";
@@ -86,7 +87,7 @@ export interface FrameDecoderOptions {
   readonly maxPartialMessages?: number;
   /** Idle time after which a partial message is dropped. Default {@link DEFAULT_PARTIAL_TIMEOUT_MS}. */
   readonly partialTimeoutMs?: number;
-  /** Clock for the staleness timeout. Default `Date.now`. */
+  /** Clock for the staleness timeout. Default `realClock.now`. */
   readonly now?: () => number;
 }
 
@@ -110,7 +111,7 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? realClock.now;
     this.assembler = new ChunkAssembler({
       maxMessageBytes: this.maxMessageBytes,
       maxPartialMessages: options.maxPartialMessages ?? DEFAULT_MAX_PARTIAL_MESSAGES,

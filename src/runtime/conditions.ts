@@ -1,3 +1,4 @@
+import type { ClockTimer, HamokClock } from "../clock.js";
 import { HamokError } from "../errors";
 
 /**
@@ -16,24 +17,26 @@ interface Waiter {
 export class Conditions {
   private readonly waiters = new Set<Waiter>();
 
+  constructor(private readonly clock: HamokClock) {}
+
   /** Resolve when `check()` holds; reject `Timeout` after `timeoutInMs` if given. */
   until(check: () => boolean, timeoutInMs?: number): Promise<void> {
     if (check()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: ClockTimer | undefined;
       const waiter: Waiter = {
         check,
         resolve: () => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           resolve();
         },
         reject: (error) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           reject(error);
         },
       };
       if (timeoutInMs !== undefined) {
-        timer = setTimeout(() => {
+        timer = this.clock.setTimeout(() => {
           this.waiters.delete(waiter);
           reject(new HamokError("Timeout", `not done within ${timeoutInMs} ms`, { indeterminate: false }));
         }, timeoutInMs);

@@ -1,3 +1,4 @@
+import { type HamokClock, realClock } from "../clock.js";
 import { HamokError } from "../errors";
 import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../storage/indexeddb/index";
 import { MemoryRaftLogs } from "../storage/memory-raft-logs";
@@ -80,6 +81,11 @@ export interface HamokConstructorConfig<AppData extends Record<string, unknown> 
   removeUnreachableAfterMs: number;
   /** Seed of the PRNG for election jitter. Default: random. */
   seed: number;
+  /**
+   * Every timer and time reading of this peer (ticks, request and barrier deadlines, discovery rounds,
+   * rejoin and leave patience). Default `realClock`; a test or simulation passes a virtual clock.
+   */
+  clock: HamokClock;
 }
 
 /** The resolved configuration, as exposed by `hamok.config`. */
@@ -114,6 +120,7 @@ export function resolveConfig<AppData extends Record<string, unknown>>(
     maxMessageBytes: provided.maxMessageBytes ?? 1024 * 1024,
     removeUnreachableAfterMs: provided.removeUnreachableAfterMs ?? 0,
     seed: provided.seed ?? Math.floor(Math.random() * 2 ** 32),
+    clock: provided.clock ?? realClock,
   };
   if (typeof config.peerId !== "string" || config.peerId.length === 0 || config.peerId.length > 256) {
     throw new HamokError("InvalidArgument", "peerId must be a non-empty string of at most 256 characters");

@@ -1,3 +1,4 @@
+import type { ClockTimer, HamokClock } from "../clock.js";
 import { HamokError } from "../errors";
 import type { PeerAnnouncement } from "../messages/hamok-message";
 
@@ -55,6 +56,8 @@ export interface DiscoveryHost {
   assertOpen(): void;
   /** Quiet time after the last new answer that ends a round early, in ms. */
   readonly settleInMs: number;
+  /** Round deadlines and settle timers. */
+  readonly clock: HamokClock;
 }
 
 /** Announcements heard by one peer, and the decision procedure. */
@@ -104,22 +107,23 @@ export class Discovery {
 
   private round(host: DiscoveryHost, timeout: number): Promise<JoinDecision | undefined> {
     return new Promise((resolve) => {
-      const started = Date.now();
-      let settleTimer: ReturnType<typeof setTimeout> | undefined;
+      const { clock } = host;
+      const started = clock.now();
+      let settleTimer: ClockTimer | undefined;
       const finish = (decision: JoinDecision | undefined) => {
-        clearTimeout(deadline);
-        clearTimeout(settleTimer);
+        clock.clearTimeout(deadline);
+        clock.clearTimeout(settleTimer);
         this.wake = undefined;
         resolve(decision);
       };
-      const deadline = setTimeout(() => finish(this.evaluate(host, true)), timeout);
+      const deadline = clock.setTimeout(() => finish(this.evaluate(host, true)), timeout);
       this.wake = () => {
         const decision = this.evaluate(host, false);
         if (decision !== undefined) return finish(decision);
         // Answers came: end the round once they stop coming (no need to wait out the timeout).
-        clearTimeout(settleTimer);
-        const left = timeout - (Date.now() - started);
-        settleTimer = setTimeout(() => finish(this.evaluate(host, true)), Math.min(host.settleInMs, left));
+        clock.clearTimeout(settleTimer);
+        const left = timeout - (clock.now() - started);
+        settleTimer = clock.setTimeout(() => finish(this.evaluate(host, true)), Math.min(host.settleInMs, left));
       };
     });
   }

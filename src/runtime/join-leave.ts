@@ -45,9 +45,10 @@ export class Membership {
   private excluded = false;
   private learnerSince: number | undefined;
   private ticks = 0;
-  private readonly conditions = new Conditions();
+  private readonly conditions: Conditions;
 
   constructor(private readonly hamok: Hamok) {
+    this.conditions = new Conditions(hamok.config.clock);
     this.joinedOnce = new Promise((resolve) => {
       this.resolveJoinedOnce = resolve;
     });
@@ -109,6 +110,7 @@ export class Membership {
       canLead: !hamok.config.onlyFollower,
       authoritative: this.transport !== undefined,
       settleInMs: 2 * hamok.config.heartbeatInMs,
+      clock: hamok.config.clock,
       roomMembers: () => this.roomMembers(),
       sendHello: () => this.sendHello(undefined),
       assertOpen: () => hamok.assertOpen(),
@@ -246,8 +248,9 @@ export class Membership {
     if (voters.includes(self) || this.hamok.config.onlyFollower || voters.length >= this.hamok.config.maxVoters) {
       return true;
     }
-    this.learnerSince ??= Date.now();
-    return Date.now() - this.learnerSince >= this.hamok.config.electionTimeoutInMs;
+    const now = this.hamok.config.clock.now();
+    this.learnerSince ??= now;
+    return now - this.learnerSince >= this.hamok.config.electionTimeoutInMs;
   }
 
   /** Resolve when `check()` holds (re-checked after every Ready and tick); rejects `Closed` on close. */
@@ -278,7 +281,7 @@ export class Membership {
     if (peer.leaderId !== undefined && peer.isMember()) this.excluded = false;
     if (this.ticks % 3 === 0) this.sendJoinRequestIfNeeded();
     if (!this.joined) return;
-    const now = Date.now();
+    const now = this.hamok.config.clock.now();
     if (peer.leaderId !== undefined && peer.isMember()) {
       this.leaderlessSince = undefined;
       if (this.rejoining && this.caughtUp()) {
@@ -450,11 +453,12 @@ export class Membership {
       if (peer.leaderId !== undefined && peer.leaderId !== self) this.sendHello(peer.leaderId);
     };
     ask();
-    const timer = setInterval(ask, this.hamok.config.heartbeatInMs);
+    const { clock } = this.hamok.config;
+    const timer = clock.setInterval(ask, this.hamok.config.heartbeatInMs);
     try {
       await this.until(removed, patience).catch(() => undefined);
     } finally {
-      clearInterval(timer);
+      clock.clearInterval(timer);
     }
   }
 

@@ -46,7 +46,7 @@ export function transferLeadership(hamok: Hamok, target?: string): Promise<void>
   const patience = hamok.config.electionTimeoutInMs;
   return new Promise<void>((resolve, reject) => {
     const finish = (error?: HamokError) => {
-      clearTimeout(timer);
+      hamok.config.clock.clearTimeout(timer);
       hamok.off("leader-changed", onLeader);
       hamok.off("close", onClose);
       if (error === undefined) resolve();
@@ -56,7 +56,7 @@ export function transferLeadership(hamok: Hamok, target?: string): Promise<void>
       if (leaderId === to) finish();
     };
     const onClose = () => finish(new HamokError("Closed", "Hamok was closed"));
-    const timer = setTimeout(
+    const timer = hamok.config.clock.setTimeout(
       () =>
         finish(
           new HamokError("Timeout", `leadership did not move to ${to} within ${patience} ms`, { indeterminate: false }),

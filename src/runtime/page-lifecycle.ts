@@ -188,7 +188,7 @@ export class PageLifecycle {
     if (this.transferring || hamok.closed || !hamok.leader || !this.hidden) return;
     // At most one hand-over per election timeout: should stale announcements ever send leadership round
     // between hidden tabs, it moves at the pace of elections, not of message round trips.
-    const now = Date.now();
+    const now = hamok.config.clock.now();
     if (now - this.lastHandOverAt < hamok.config.electionTimeoutInMs) return;
     const target = mostCaughtUpVoter(hamok, (peerId) => !this.hiddenPeers.has(peerId));
     if (target === undefined) return;

@@ -1,3 +1,4 @@
+import type { ClockTimer, HamokClock } from "../clock.js";
 import { HamokError } from "../errors";
 import type { RaftNode } from "../raft/index";
 import type { ConfState, Entry, RaftMessage, Ready, Snapshot } from "../raft/types";
@@ -38,7 +39,8 @@ export interface RaftDriverOptions {
   readonly logEntriesExpirationTimeInMs: number;
   /** Estimated size of an entry's data in bytes. */
   readonly sizeOf: (data: unknown) => number;
-  readonly now: () => number;
+  /** The source of ticks and of snapshot ages. */
+  readonly clock: HamokClock;
 }
 
 interface PendingSnapshot {
@@ -49,7 +51,7 @@ interface PendingSnapshot {
 
 /** See the module comment. */
 export class RaftDriver {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ClockTimer | undefined;
   private scheduled = false;
   private flushing = false;
   private stopped = false;
@@ -87,12 +89,12 @@ export class RaftDriver {
   start(): void {
     if (this.timer !== undefined || this.stopped) return;
     // Not unref'd: like an open socket, a running peer keeps a Node process alive until stop()/close().
-    this.timer = setInterval(() => this.tick(), this.options.tickInMs);
+    this.timer = this.options.clock.setInterval(() => this.tick(), this.options.tickInMs);
   }
 
   /** Stop ticking (inputs are still processed). */
   pause(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.options.clock.clearInterval(this.timer);
     this.timer = undefined;
   }
 
@@ -205,7 +207,7 @@ export class RaftDriver {
     if (this.bytesSinceSnapshot < this.lastSnapshotBytes) return;
     this.sinceSnapshot = 0;
     this.bytesSinceSnapshot = 0;
-    const captured = { index: this.applied, data: this.hooks.snapshotData(), capturedAt: this.options.now() };
+    const captured = { index: this.applied, data: this.hooks.snapshotData(), capturedAt: this.options.clock.now() };
     this.lastSnapshotBytes = captured.data.byteLength;
     if (this.options.logEntriesExpirationTimeInMs > 0) {
       this.pendingSnapshot = captured;
@@ -217,7 +219,7 @@ export class RaftDriver {
   private maybeCompactExpired(): void {
     const pending = this.pendingSnapshot;
     if (pending === undefined || this.flushing) return;
-    if (this.options.now() - pending.capturedAt < this.options.logEntriesExpirationTimeInMs) return;
+    if (this.options.clock.now() - pending.capturedAt < this.options.logEntriesExpirationTimeInMs) return;
     this.pendingSnapshot = undefined;
     this.flushing = true;
     this.compact(pending)

@@ -87,7 +87,7 @@ export class RaftPeer {
         snapshotThresholdEntries: config.snapshotThresholdEntries,
         logEntriesExpirationTimeInMs: config.logEntriesExpirationTimeInMs,
         sizeOf: (data) => payloadSize(data, defaultSizeOf),
-        now: () => Date.now(),
+        clock: config.clock,
       },
     );
     const status = node.status();

@@ -1,3 +1,4 @@
+import type { ClockTimer, HamokClock } from "../clock.js";
 import { HamokError } from "../errors";
 import type { ReadState } from "../raft/types";
 
@@ -11,7 +12,7 @@ import type { ReadState } from "../raft/types";
 interface Barrier {
   readonly resolve: () => void;
   readonly reject: (error: HamokError) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  readonly timer: ClockTimer;
   /** Set once the leader answered. */
   index: number | undefined;
   waiting: boolean;
@@ -27,6 +28,7 @@ export class ReadBarriers {
   constructor(
     private readonly request: (context: string) => void,
     private readonly applied: () => number,
+    private readonly clock: HamokClock,
   ) {}
 
   get size(): number {
@@ -37,7 +39,7 @@ export class ReadBarriers {
   wait(timeoutInMs: number): Promise<void> {
     const context = `${this.prefix}:${this.next++}`;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.barriers.delete(context);
         reject(new HamokError("Timeout", `read barrier timed out after ${timeoutInMs} ms`, { indeterminate: false }));
       }, timeoutInMs);
@@ -70,7 +72,7 @@ export class ReadBarriers {
     for (const [context, barrier] of this.barriers) {
       if (barrier.index !== undefined && barrier.index <= applied) {
         this.barriers.delete(context);
-        clearTimeout(barrier.timer);
+        this.clock.clearTimeout(barrier.timer);
         barrier.resolve();
       }
     }
@@ -88,7 +90,7 @@ export class ReadBarriers {
 
   rejectAll(code: "Closed", message: string): void {
     for (const barrier of this.barriers.values()) {
-      clearTimeout(barrier.timer);
+      this.clock.clearTimeout(barrier.timer);
       barrier.reject(new HamokError(code, message));
     }
     this.barriers.clear();

@@ -1,3 +1,4 @@
+import type { ClockTimer, HamokClock } from "../clock.js";
 import type { StorageCommand } from "../collections/contract";
 import { HamokError, type HamokErrorCode } from "../errors";
 import type { ProposalRejectReason, ProposeResult } from "../raft/types";
@@ -46,7 +47,8 @@ interface Pending {
 /** How a request table reaches the core. */
 export interface RequestTableHooks {
   propose(proposalId: string, payload: RequestPayload | RequestBatchPayload): ProposeResult;
-  now(): number;
+  /** Deadlines and retry ages. */
+  readonly clock: HamokClock;
   /** Largest batch, in estimated bytes. */
   readonly maxBatchBytes: number;
 }
@@ -64,7 +66,7 @@ export class RequestTable {
   private nextProposal = 1;
   private readonly session = crypto.randomUUID();
   /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
-  private sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  private sweepTimer: ClockTimer | undefined;
   private sweepAt = Number.POSITIVE_INFINITY;
 
   constructor(
@@ -90,7 +92,7 @@ export class RequestTable {
     const seq = this.nextSeq++;
     const ackBelow = this.ackBelow(seq);
     return new Promise<unknown>((resolve, reject) => {
-      const deadline = this.hooks.now() + timeoutInMs;
+      const deadline = this.hooks.clock.now() + timeoutInMs;
       this.pending.set(seq, {
         seq,
         ackBelow,
@@ -114,16 +116,16 @@ export class RequestTable {
   }
 
   private armSweep(at: number): void {
-    clearTimeout(this.sweepTimer);
+    this.hooks.clock.clearTimeout(this.sweepTimer);
     this.sweepAt = at;
-    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(0, at - this.hooks.now()));
+    this.sweepTimer = this.hooks.clock.setTimeout(() => this.sweep(), Math.max(0, at - this.hooks.clock.now()));
   }
 
   /** Expire every request past its deadline, then wait for the next deadline. */
   private sweep(): void {
     this.sweepTimer = undefined;
     this.sweepAt = Number.POSITIVE_INFINITY;
-    const now = this.hooks.now();
+    const now = this.hooks.clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [seq, entry] of this.pending) {
       if (entry.deadline <= now) this.expire(seq);
@@ -153,7 +155,7 @@ export class RequestTable {
     if (entry === undefined || entry.queued) return;
     entry.queued = true;
     entry.waiting = false;
-    entry.lastAttemptAt = this.hooks.now();
+    entry.lastAttemptAt = this.hooks.clock.now();
     this.queue.push(seq);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -270,7 +272,7 @@ export class RequestTable {
    * append may have been lost, or the old leader crashed before replicating it).
    */
   retry(staleAfterMs: number): void {
-    const now = this.hooks.now();
+    const now = this.hooks.clock.now();
     for (const [seq, entry] of this.pending) {
       if (entry.queued) continue;
       // Back off exponentially: a slow cluster must not be buried under its own retries.
@@ -297,7 +299,7 @@ export class RequestTable {
     if (entry === undefined) return undefined;
     this.pending.delete(seq);
     if (this.pending.size === 0) {
-      clearTimeout(this.sweepTimer);
+      this.hooks.clock.clearTimeout(this.sweepTimer);
       this.sweepTimer = undefined;
       this.sweepAt = Number.POSITIVE_INFINITY;
     }

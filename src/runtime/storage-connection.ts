@@ -1,3 +1,4 @@
+import type { HamokClock } from "../clock.js";
 import type {
   ApplyContext,
   ApplyOutcome,
@@ -16,6 +17,7 @@ export interface ConnectionHost {
   readonly ready: Promise<void>;
   readonly remotePeerIds: ReadonlySet<string>;
   readonly leaderId: string | undefined;
+  readonly clock: HamokClock;
   submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown>;
   sync(timeoutInMs: number | undefined): Promise<void>;
   sendDirect(storageId: string, payload: unknown, destinationPeerId: string | undefined): void;
@@ -52,6 +54,10 @@ export class HamokStorageConnection implements StorageConnection {
 
   get leaderId(): string | undefined {
     return this.host.leaderId;
+  }
+
+  get clock(): HamokClock {
+    return this.host.clock;
   }
 
   /** Whether `close()` was called (or Hamok closed). */

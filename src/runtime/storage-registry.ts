@@ -59,6 +59,7 @@ export class StorageRegistry {
       {
         localPeerId: hamok.localPeerId,
         ready: hamok.ready,
+        clock: hamok.config.clock,
         get remotePeerIds() {
           return hamok.remotePeerIds;
         },

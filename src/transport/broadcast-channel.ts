@@ -17,6 +17,7 @@
  * refused: the later `open()` rejects with `PeerIdInUse`.
  */
 import { EventEmitter } from "eventemitter3";
+import { type ClockTimer, type HamokClock, realClock } from "../clock.js";
 import { HamokError } from "../errors.js";
 import type { HamokTransport, TransportEvents } from "./transport.js";
 
@@ -40,6 +41,8 @@ export interface BroadcastChannelTransportOptions {
   readonly peerTimeoutMs?: number;
   /** Lock manager serialising `open()`. Default `navigator.locks` where it exists, else none. */
   readonly locks?: LockManagerLike;
+  /** The clock of the presence round, heartbeats and silence timeouts. Default `realClock`. */
+  readonly clock?: HamokClock;
 }
 
 /** Fields the transport reads from a message. Everything else is opaque. */
@@ -62,13 +65,16 @@ export class BroadcastChannelTransport<M extends Routed>
 {
   private readonly lastHeard = new Map<string, number>();
   private channel: BroadcastChannel | undefined;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private heartbeat: ClockTimer | undefined;
   private localId = "";
   private state: "new" | "opening" | "open" | "closed" = "new";
   private duplicate = false;
 
+  private readonly clock: HamokClock;
+
   constructor(private readonly options: BroadcastChannelTransportOptions) {
     super();
+    this.clock = options.clock ?? realClock;
   }
 
   async open(localPeerId: string): Promise<readonly string[]> {
@@ -83,7 +89,7 @@ export class BroadcastChannelTransport<M extends Routed>
       this.channel = channel;
       channel.addEventListener("message", (event) => this.receive((event as MessageEvent).data));
       this.post({ t: "hello", from: localPeerId });
-      await new Promise((resolve) => setTimeout(resolve, this.options.presenceMs ?? 100));
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.options.presenceMs ?? 100));
       if (this.duplicate) {
         this.shutdown(false);
         throw new HamokError("PeerIdInUse", `peer id ${localPeerId} is already open in room ${this.options.room}`);
@@ -91,7 +97,7 @@ export class BroadcastChannelTransport<M extends Routed>
       if (this.state === "closed") throw new HamokError("Closed", "the transport was closed during open()");
       this.state = "open";
       const heartbeatMs = this.options.heartbeatMs ?? 1_000;
-      this.heartbeat = setInterval(() => this.tick(), heartbeatMs);
+      this.heartbeat = this.clock.setInterval(() => this.tick(), heartbeatMs);
       return [...this.lastHeard.keys()];
     };
     const locks = this.options.locks ?? defaultLocks();
@@ -114,7 +120,7 @@ export class BroadcastChannelTransport<M extends Routed>
 
   private shutdown(sayBye: boolean): void {
     this.state = "closed";
-    clearInterval(this.heartbeat);
+    this.clock.clearInterval(this.heartbeat);
     if (sayBye) this.post({ t: "bye", from: this.localId });
     this.channel?.close();
     this.channel = undefined;
@@ -132,7 +138,7 @@ export class BroadcastChannelTransport<M extends Routed>
 
   private tick(): void {
     this.post({ t: "beat", from: this.localId });
-    const deadline = Date.now() - (this.options.peerTimeoutMs ?? 15_000);
+    const deadline = this.clock.now() - (this.options.peerTimeoutMs ?? 15_000);
     for (const [peerId, heard] of this.lastHeard) if (heard < deadline) this.forget(peerId);
   }
 
@@ -142,7 +148,7 @@ export class BroadcastChannelTransport<M extends Routed>
 
   private heard(peerId: string): void {
     const known = this.lastHeard.has(peerId);
-    this.lastHeard.set(peerId, Date.now());
+    this.lastHeard.set(peerId, this.clock.now());
     if (!known && this.state === "open") this.emit("peer-joined", peerId);
   }
 

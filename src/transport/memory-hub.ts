@@ -1,4 +1,5 @@
 import { EventEmitter } from "eventemitter3";
+import { type HamokClock, realClock } from "../clock.js";
 import type { HamokMessage } from "../messages/hamok-message";
 import { createSeededRandom } from "../raft/random";
 import type { HamokTransport, TransportEvents } from "./transport";
@@ -33,6 +34,8 @@ export interface MemoryHubOptions extends Partial<MemoryHubFaults> {
   readonly seed?: number;
   /** Deliver a `structuredClone` of each message, as a real transport would. Default false (faster). */
   readonly cloneMessages?: boolean;
+  /** The clock that times delayed deliveries (`minDelayInMs`/`maxDelayInMs`). Default `realClock`. */
+  readonly clock?: HamokClock;
 }
 
 /** Counters of a {@link MemoryHub}. */
@@ -50,6 +53,7 @@ export class MemoryHub<M extends Message = HamokMessage> {
   private readonly room = new Map<string, MemoryHubTransport<M>>();
   private readonly random: () => number;
   private readonly cloneMessages: boolean;
+  private readonly clock: HamokClock;
   private faults: MemoryHubFaults;
   private groups: ReadonlyMap<string, number> | undefined;
   /** Message counters since the hub was created. */
@@ -58,6 +62,7 @@ export class MemoryHub<M extends Message = HamokMessage> {
   constructor(options: MemoryHubOptions = {}) {
     this.random = createSeededRandom(options.seed ?? 1);
     this.cloneMessages = options.cloneMessages ?? false;
+    this.clock = options.clock ?? realClock;
     this.faults = normaliseFaults({ dropRate: 0, duplicateRate: 0, minDelayInMs: 0, maxDelayInMs: 0, ...options });
   }
 
@@ -150,7 +155,7 @@ export class MemoryHub<M extends Message = HamokMessage> {
       queueMicrotask(deliver);
       return;
     }
-    setTimeout(deliver, minDelayInMs + this.random() * (maxDelayInMs - minDelayInMs));
+    this.clock.setTimeout(deliver, minDelayInMs + this.random() * (maxDelayInMs - minDelayInMs));
   }
 }
 

@@ -5,6 +5,7 @@
  * direct payloads are structured-cloned between peers, as a real transport would.
  */
 
+import { realClock } from "../../src/clock.js";
 import type {
   ApplyContext,
   ReplicatedStateMachine,
@@ -36,6 +37,7 @@ export class FakeConnection implements StorageConnection {
   listener: StorageConnectionListener | undefined;
   closed = false;
   readonly ready: Promise<void> = Promise.resolve();
+  readonly clock = realClock;
 
   constructor(
     private readonly peer: FakePeer,

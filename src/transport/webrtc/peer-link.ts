@@ -8,6 +8,7 @@
 import { EventEmitter } from "eventemitter3";
 import type { Instance, Options, SignalData } from "simple-peer";
 import SimplePeer from "simple-peer/simplepeer.min.js";
+import type { ClockTimer, HamokClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
 import { FrameDecoder, pingFrame, pongFrame } from "../../messages/codec.js";
 
@@ -36,6 +37,8 @@ export interface PeerLinkOptions {
   readonly maxQueuedBytes: number;
   /** A link whose channel is not open after this long is abandoned. */
   readonly connectTimeoutMs: number;
+  /** The clock of the connect timeout, probes and partial-message staleness. */
+  readonly clock: HamokClock;
 }
 
 /** A data-channel connection to one peer. */
@@ -45,7 +48,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   readonly initiator: boolean;
   private readonly peer: Instance;
   private readonly decoder: FrameDecoder;
-  private readonly connectTimer: ReturnType<typeof setTimeout>;
+  private readonly connectTimer: ClockTimer;
   private opened = false;
   private closed = false;
   /** ICE reported the remote unreachable (`disconnected`, `failed`, `closed`) since it last connected. */
@@ -58,7 +61,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     this.remoteId = options.remoteId;
     this.session = options.session;
     this.initiator = options.initiator;
-    this.decoder = new FrameDecoder({ maxMessageBytes: options.maxMessageBytes });
+    this.decoder = new FrameDecoder({ maxMessageBytes: options.maxMessageBytes, now: () => options.clock.now() });
     this.peer = new SimplePeer({
       initiator: options.initiator,
       // No STUN by default (simple-peer's own default would contact public servers): LAN candidates only.
@@ -67,7 +70,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     });
     this.peer.on("signal", (data: SignalData) => this.emit("signal", data));
     this.peer.on("connect", () => {
-      clearTimeout(this.connectTimer);
+      this.options.clock.clearTimeout(this.connectTimer);
       this.opened = true;
       this.emit("open");
     });
@@ -81,7 +84,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       // A probe is only asked of a peer signaling called gone: losing ICE too is answer enough.
       if (this.iceLost) this.settleProbes(false);
     });
-    this.connectTimer = setTimeout(() => {
+    this.connectTimer = options.clock.setTimeout(() => {
       if (!this.opened) this.destroy();
     }, options.connectTimeoutMs);
   }
@@ -134,12 +137,12 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   probe(timeoutMs: number): Promise<boolean> {
     if (!this.isOpen) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.options.clock.setTimeout(() => {
         this.probes = this.probes.filter((p) => p !== answer);
         resolve(false);
       }, timeoutMs);
       const answer = (alive: boolean) => {
-        clearTimeout(timer);
+        this.options.clock.clearTimeout(timer);
         resolve(alive);
       };
       this.probes.push(answer);
@@ -175,7 +178,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.connectTimer);
+    this.options.clock.clearTimeout(this.connectTimer);
     this.decoder.reset();
     this.settleProbes(false);
     this.emit("close");

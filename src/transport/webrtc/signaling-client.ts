@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from "eventemitter3";
 import { io, type Socket } from "socket.io-client";
+import type { ClockTimer, HamokClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
 import { RoomView } from "./room-view";
 
@@ -38,6 +39,8 @@ export interface SignalingClientOptions {
   readonly reconnectDelayMaxMs: number;
   /** How long `connect()` waits for the first welcome. */
   readonly openTimeoutMs: number;
+  /** The clock of the open timeout and reconnection delays. */
+  readonly clock: HamokClock;
 }
 
 /** A room token, or a function returning a fresh one (tokens expire; reconnections need a valid one). */
@@ -66,7 +69,7 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
   private readonly socket: Socket;
   /** The room as the notices describe it, robust to their reordering across server instances. */
   private readonly room = new RoomView();
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ClockTimer | undefined;
   private retries = 0;
   private closed = false;
   /** Rejects a pending `connect()`; set while one is pending. */
@@ -159,7 +162,7 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         this.abortConnect = undefined;
-        clearTimeout(timer);
+        this.options.clock.clearTimeout(timer);
         this.off("welcome", onWelcome);
         this.off("refused", fail);
       };
@@ -172,7 +175,7 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
         cleanup();
         resolve(peers);
       };
-      const timer = setTimeout(
+      const timer = this.options.clock.setTimeout(
         () => fail(new HamokError("TransportFailure", `signaling server ${this.options.url} did not welcome us`)),
         this.options.openTimeoutMs,
       );
@@ -201,7 +204,7 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.options.clock.clearTimeout(this.retryTimer);
     this.socket.removeAllListeners();
     this.socket.disconnect();
     this.abortConnect?.(new HamokError("Closed", "the signaling client was closed"));
@@ -209,12 +212,12 @@ export class SignalingClient extends EventEmitter<SignalingClientEvents> {
 
   private scheduleRetry(): void {
     if (this.closed) return;
-    clearTimeout(this.retryTimer);
+    this.options.clock.clearTimeout(this.retryTimer);
     const base = Math.min(this.options.reconnectDelayMs * 2 ** this.retries, this.options.reconnectDelayMaxMs);
     this.retries++;
     // Jitter spreads the reconnections of a whole room after a server restart.
     const delay = base / 2 + Math.random() * (base / 2);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.options.clock.setTimeout(() => {
       if (!this.closed) this.socket.connect();
     }, delay);
   }

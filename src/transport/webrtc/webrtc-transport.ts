@@ -24,6 +24,7 @@
  */
 import { EventEmitter } from "eventemitter3";
 import type { Options as SimplePeerOptions } from "simple-peer";
+import { type ClockTimer, type HamokClock, realClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_MESSAGE_BYTES, FrameEncoder } from "../../messages/codec.js";
 import type { HamokTransport, TransportEvents } from "../transport.js";
@@ -68,6 +69,8 @@ export interface WebRtcTransportOptions {
   readonly channelWaitMs?: number;
   /** First delay of signaling reconnects and channel re-dials; doubles up to 5 s. Default 500 ms. */
   readonly reconnectDelayMs?: number;
+  /** The clock of every timer of the transport (waits, re-dials, reconnects, probes). Default `realClock`. */
+  readonly clock?: HamokClock;
 }
 
 const RECONNECT_DELAY_MAX_MS = 5_000;
@@ -88,7 +91,7 @@ export class WebRtcTransport<M extends RoutedMessage>
   private readonly links = new Map<string, PeerLink>();
   private readonly roomPeers = new Set<string>();
   private readonly joined = new Set<string>();
-  private readonly dialTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly dialTimers = new Map<string, ClockTimer>();
   private readonly dialAttempts = new Map<string, number>();
   /** Frames for room members we have no connection with yet; see {@link WebRtcTransport.hold}. */
   private readonly held = new Map<string, { frames: Uint8Array[]; bytes: number }>();
@@ -101,8 +104,11 @@ export class WebRtcTransport<M extends RoutedMessage>
   private outbound: Promise<void> = Promise.resolve();
   private state: "new" | "opening" | "open" | "closed" = "new";
 
+  private readonly clock: HamokClock;
+
   constructor(private readonly options: WebRtcTransportOptions) {
     super();
+    this.clock = options.clock ?? realClock;
     this.encoder = new FrameEncoder({
       chunkSize: DEFAULT_CHUNK_SIZE,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -126,6 +132,7 @@ export class WebRtcTransport<M extends RoutedMessage>
         reconnectDelayMs: options.reconnectDelayMs ?? 500,
         reconnectDelayMaxMs: RECONNECT_DELAY_MAX_MS,
         openTimeoutMs: options.openTimeoutMs ?? 15_000,
+        clock: this.clock,
       });
       this.signaling = signaling;
       signaling.on("welcome", (peers) => this.onWelcome(peers));
@@ -202,7 +209,7 @@ export class WebRtcTransport<M extends RoutedMessage>
     const signaling = this.signaling;
     this.signaling = undefined;
     signaling?.close();
-    for (const timer of this.dialTimers.values()) clearTimeout(timer);
+    for (const timer of this.dialTimers.values()) this.clock.clearTimeout(timer);
     this.dialTimers.clear();
     const links = [...this.links.values()];
     this.links.clear();
@@ -224,14 +231,14 @@ export class WebRtcTransport<M extends RoutedMessage>
     if (ready()) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.channelWaiters.delete(check);
         resolve();
       };
       const check = () => {
         if (ready()) done();
       };
-      const timer = setTimeout(done, timeoutMs);
+      const timer = this.clock.setTimeout(done, timeoutMs);
       this.channelWaiters.add(check);
     });
   }
@@ -268,7 +275,7 @@ export class WebRtcTransport<M extends RoutedMessage>
   private onRoomLeave(peerId: string): void {
     this.roomPeers.delete(peerId);
     this.notifyChannelWaiters();
-    clearTimeout(this.dialTimers.get(peerId));
+    this.clock.clearTimeout(this.dialTimers.get(peerId));
     this.dialTimers.delete(peerId);
     this.dialAttempts.delete(peerId);
     const link = this.links.get(peerId);
@@ -320,7 +327,7 @@ export class WebRtcTransport<M extends RoutedMessage>
     const delay = base / 2 + Math.random() * (base / 2);
     this.dialTimers.set(
       peerId,
-      setTimeout(() => this.dial(peerId), delay),
+      this.clock.setTimeout(() => this.dial(peerId), delay),
     );
   }
 
@@ -337,6 +344,7 @@ export class WebRtcTransport<M extends RoutedMessage>
         maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
         maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        clock: this.clock,
       });
     } catch (error) {
       // No WebRTC here (Node without `wrtc`): say so instead of throwing out of a socket.io handler.
