@@ -123,6 +123,8 @@ async function simulate(run: StackRun): Promise<void> {
 /** Fire timers until `ms` more virtual ms passed, letting everything settle after each one. */
 async function advance(run: StackRun, ms: number, pending: () => Promise<void> | undefined): Promise<void> {
   const end = run.clock.now() + ms;
+  // What was started synchronously (joins, transports opening) arms its timers in microtasks first.
+  await run.quiescence.settle();
   while (run.clock.fireNext(end)) {
     await run.quiescence.settle();
     const fault = pending();
