@@ -85,6 +85,51 @@ export const queueModel: LinearizabilityModel<readonly RegisterValue[], QueueInp
     op.input.op === "push" ? `push(${op.input.items.map((v) => JSON.stringify(v)).join(", ")})` : "pop()",
 };
 
+/**
+ * The queue model and history prepared for a fast search, for histories whose pushed items are
+ * unique (each timed-out operation otherwise doubles the search: it may or may not have applied).
+ * Each rewrite keeps the verdict:
+ * - an indeterminate push whose items some determinate pop returned did apply: it becomes required,
+ *   placed before that pop returned;
+ * - an indeterminate push whose items nobody returned is dropped: had it applied, only
+ *   indeterminate pops (which may equally not have applied) could have taken its items;
+ * - an indeterminate pop may only take an item that no determinate pop returned (taking another
+ *   would leave that pop without its item), and never applies to an empty queue (no effect: the
+ *   same as not applying).
+ */
+export function prepareQueueCheck(history: readonly QueueOperation[]): {
+  readonly model: LinearizabilityModel<readonly RegisterValue[], QueueInput, RegisterValue | undefined>;
+  readonly history: QueueOperation[];
+} {
+  const poppedBy = new Map<RegisterValue, number>();
+  for (const op of history) {
+    if (op.input.op === "pop" && !op.indeterminate && op.output !== undefined) {
+      poppedBy.set(op.output, Math.min(poppedBy.get(op.output) ?? Number.POSITIVE_INFINITY, op.return));
+    }
+  }
+  const prepared: QueueOperation[] = [];
+  for (const op of history) {
+    if (op.input.op !== "push" || !op.indeterminate) {
+      prepared.push(op);
+      continue;
+    }
+    const seen = op.input.items.map((item) => poppedBy.get(item)).filter((at) => at !== undefined);
+    if (seen.length === 0) continue;
+    prepared.push({ ...op, indeterminate: false, return: Math.min(...seen), output: undefined });
+  }
+  const model: LinearizabilityModel<readonly RegisterValue[], QueueInput, RegisterValue | undefined> = {
+    ...queueModel,
+    step(state, input, observed) {
+      if (input.op === "pop" && observed === undefined) {
+        const head = state[0];
+        if (head === undefined || poppedBy.has(head)) return undefined;
+      }
+      return queueModel.step(state, input, observed);
+    },
+  };
+  return { model, history: prepared };
+}
+
 /** Split operations into groups by `keyOf`, keeping their order. */
 export function partitionBy<T>(operations: readonly T[], keyOf: (operation: T) => string): T[][] {
   const groups = new Map<string, T[]>();

@@ -1,5 +1,5 @@
 import { checkLinearizability } from "../../src/testing/linearizability.js";
-import { mapModel, queueModel } from "../../src/testing/models.js";
+import { mapModel, prepareQueueCheck } from "../../src/testing/models.js";
 import { seedRandomUuid } from "./quiesce.js";
 import type { SimPeer, StackStorage } from "./sim-peer.js";
 import { StackRun, type StackRunOptions } from "./stack-run.js";
@@ -255,7 +255,8 @@ function checkHistories(run: StackRun): void {
       `map/record history ${mapResult.reason}:\n    ${mapResult.longestPrefix.slice(-8).join("\n    ")}\n  stuck:\n    ${mapResult.stuck.join("\n    ")}`,
     );
   }
-  const queueResult = checkLinearizability(queueModel, history.queue);
+  const queue = prepareQueueCheck(history.queue);
+  const queueResult = checkLinearizability(queue.model, queue.history);
   if (!queueResult.ok) {
     history.violation(
       `queue history ${queueResult.reason}:\n    ${queueResult.longestPrefix.slice(-8).join("\n    ")}\n  stuck:\n    ${queueResult.stuck.join("\n    ")}`,
