@@ -45,6 +45,7 @@ export class Membership {
   private excluded = false;
   private learnerSince: number | undefined;
   private ticks = 0;
+  private joinRequestsSent = 0;
   private readonly conditions: Conditions;
 
   constructor(private readonly hamok: Hamok) {
@@ -277,12 +278,13 @@ export class Membership {
       this.hamok.requests.retry(this.hamok.config.followerMaxIdleInMs);
       this.hamok.barriers.retry(false);
     }
-    // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back.
-    if (peer.leaderId !== undefined && peer.isMember()) this.excluded = false;
+    // Only members hear from a leader (it replicates to nobody else), so a leader in contact means we are back.
+    const inContact = peer.isMember() && peer.leaderInContact(this.hamok.config.electionTimeoutInMs);
+    if (inContact) this.excluded = false;
     if (this.ticks % 3 === 0) this.sendJoinRequestIfNeeded();
     if (!this.joined) return;
     const now = this.hamok.config.clock.now();
-    if (peer.leaderId !== undefined && peer.isMember()) {
+    if (inContact) {
       this.leaderlessSince = undefined;
       if (this.rejoining && this.caughtUp()) {
         this.rejoining = false;
@@ -309,10 +311,14 @@ export class Membership {
     // A member removed while cut off (or while it was down) only learns it from the others' announcements.
     const unsure = !this.joined && peer.leaderId === undefined;
     if (peer.isMember() && !unsure && !this.excluded) return;
-    const target = peer.leaderId ?? this.leaderHint;
-    if (target === undefined) {
+    // A leader out of contact may be stale (a learner never drops it): the latest announcement knows better.
+    const inContact = peer.leaderInContact(this.hamok.config.electionTimeoutInMs);
+    const target = inContact ? peer.leaderId : (this.leaderHint ?? peer.leaderId);
+    // Every few unanswered requests, ask the room again: the target may have left or lost the lead since
+    // we heard of it, and only a fresh announcement names the current leader.
+    if (target === undefined || ++this.joinRequestsSent % 5 === 0) {
       this.sendHello(undefined);
-      return;
+      if (target === undefined) return;
     }
     this.hamok.send({
       protocol: HAMOK_PROTOCOL,
@@ -391,6 +397,8 @@ export class Membership {
   peerLeft(peerId: string): void {
     this.knownPeers.delete(peerId);
     this.discovery.forget(peerId);
+    // A leader that left the room can no longer add us: discover who leads now.
+    if (this.leaderHint === peerId) this.leaderHint = undefined;
     const peer = this.peer;
     if (peer === undefined) return;
     peer.departed.add(peerId);
