@@ -43,6 +43,8 @@ export class StackRun {
   readonly delivered = new Map<string, Map<string, number>>();
   readonly stats = { crashes: 0, restarts: 0, stalls: 0, partitions: 0, leaves: 0, joins: 0, errors: 0 };
   readonly errorCodes = new Map<string, number>();
+  /** Set by the final phase when a majority of voters is gone for good. */
+  quorumLost = false;
   private readonly factory: PeerFactory;
   private nextPeer: number;
   private workloadOn = true;

@@ -36,6 +36,8 @@ export interface StackSimResult {
   readonly snapshots: number;
   /** The last lines of the trace, for a failure report. */
   readonly recentTrace: readonly string[];
+  /** A majority of voters left for good: no leader could be elected again (not a violation). */
+  readonly quorumLost: boolean;
 }
 
 /** How long the healed phase may take to make progress and converge, in virtual ms. */
@@ -79,6 +81,7 @@ export async function runStackSimulation(options: StackSimOptions): Promise<Stac
     messages: run.network.stats.sent,
     snapshots,
     recentTrace: history.recentTrace,
+    quorumLost: run.quorumLost,
   };
 }
 
@@ -151,7 +154,7 @@ async function healedPhase(run: StackRun): Promise<void> {
     }
     return true;
   };
-  const members = (): SimPeer[] => run.live().filter((p) => p.status === "up" && p.hamok.peer?.isMember() === true);
+  const members = (): SimPeer[] => run.live().filter((p) => p.status === "up" && isMember(p));
   const settled = () => {
     const ms = members();
     const leader = ms.find((p) => p.hamok.leader);
@@ -164,6 +167,12 @@ async function healedPhase(run: StackRun): Promise<void> {
     );
   };
   if (!(await until(settled))) {
+    if (quorumLost(run)) {
+      // Raft cannot recover from this by design (a voter left before its removal could commit, say).
+      history.trace("quorum lost for good");
+      run.quorumLost = true;
+      return;
+    }
     history.violation(
       `no stable leader with every live peer up and caught up ${HEALED_PHASE_MS} ms after healing: ${describePeers(run)}`,
     );
@@ -178,6 +187,29 @@ async function healedPhase(run: StackRun): Promise<void> {
   }
   if (!(await until(settled))) history.violation("the peers did not converge after the final reads");
   compareStates(run, members());
+}
+
+function isMember(p: SimPeer): boolean {
+  const { voters, learners } = p.hamok.raft;
+  return voters.includes(p.id) || learners.includes(p.id);
+}
+
+/**
+ * Whether a majority of the voters of the most advanced configuration is gone for good (left, or
+ * never to return): then no leader can ever be elected again, as Raft intends, and the run's
+ * liveness checks do not apply. (The issue of departures that cause this is a separate one.)
+ */
+function quorumLost(run: StackRun): boolean {
+  const peers = [...run.peers.values()];
+  let latest: SimPeer | undefined;
+  for (const p of peers) {
+    const r = p.hamok.raft;
+    if (latest === undefined || r.lastIndex > latest.hamok.raft.lastIndex) latest = p;
+  }
+  if (latest === undefined) return false;
+  const { voters } = latest.hamok.raft;
+  const live = new Set(run.live().map((p) => p.id));
+  return voters.filter((id) => live.has(id)).length <= voters.length / 2;
 }
 
 /** Each peer's view, for a report. */
