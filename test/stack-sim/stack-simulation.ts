@@ -36,6 +36,8 @@ export interface StackSimResult {
   readonly snapshots: number;
   /** The last lines of the trace, for a failure report. */
   readonly recentTrace: readonly string[];
+  /** Emitter events a listener received more than once (the network duplicates messages; see the report). */
+  readonly duplicateDeliveries: number;
   /** A majority of voters left for good: no leader could be elected again (not a violation). */
   readonly quorumLost: boolean;
 }
@@ -82,6 +84,10 @@ export async function runStackSimulation(options: StackSimOptions): Promise<Stac
     snapshots,
     recentTrace: history.recentTrace,
     quorumLost: run.quorumLost,
+    duplicateDeliveries: [...run.delivered.values()].reduce(
+      (sum, byPeer) => sum + [...byPeer.values()].reduce((a, n) => a + n - 1, 0),
+      0,
+    ),
   };
 }
 
