@@ -217,7 +217,7 @@ export class StackRun {
       this.clock.setTimeout(() => this.restart(victim.id), 200 + Math.floor(this.random() * 1500));
     } else if (r < 0.82 && canTakeOne) {
       this.stall(pickOne(this.random, live), 100 + Math.floor(this.random() * 1500));
-    } else if (r < 0.87 && this.stats.leaves < 2 && live.length > 3) {
+    } else if (r < 0.89 && this.stats.leaves < 2 && live.length >= 3) {
       this.leave(pickOne(this.random, live));
     } else if (r < 0.92 && this.stats.joins < 2) {
       this.addPeer();
