@@ -32,7 +32,10 @@ export async function runStackSeeds(
     ["operations refused (known not applied)", sum((r) => r.operations.refused)],
     ["messages sent", sum((r) => r.messages)],
     ["snapshots", sum((r) => r.snapshots)],
-    ["crashes / restarts", `${sum((r) => r.faults.crashes)} / ${sum((r) => r.faults.restarts)}`],
+    [
+      "crashes / closes / restarts",
+      `${sum((r) => r.faults.crashes)} / ${sum((r) => r.faults.closes)} / ${sum((r) => r.faults.restarts)}`,
+    ],
     ["stalls", sum((r) => r.faults.stalls)],
     ["partitions", sum((r) => r.faults.partitions)],
     ["leaves / joins", `${sum((r) => r.faults.leaves)} / ${sum((r) => r.faults.joins)}`],

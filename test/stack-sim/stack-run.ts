@@ -41,7 +41,7 @@ export class StackRun {
   readonly history: History;
   readonly peers = new Map<string, SimPeer>();
   readonly delivered = new Map<string, Map<string, number>>();
-  readonly stats = { crashes: 0, restarts: 0, stalls: 0, partitions: 0, leaves: 0, joins: 0, errors: 0 };
+  readonly stats = { crashes: 0, closes: 0, restarts: 0, stalls: 0, partitions: 0, leaves: 0, joins: 0, errors: 0 };
   readonly errorCodes = new Map<string, number>();
   /** Set by the final phase when a majority of voters is gone for good. */
   quorumLost = false;
@@ -138,6 +138,19 @@ export class StackRun {
     await this.factory.crashed(peer);
   }
 
+  /**
+   * A process that closes its Hamok (no `leave()`) and starts again over what it persisted, the
+   * documented restart (`MemoryRaftLogs.reopen()`, or a new IndexedDB handle): its pending requests
+   * reject on close, as indeterminate unless known not to apply.
+   */
+  async close(peer: SimPeer): Promise<void> {
+    this.stats.closes++;
+    this.history.trace(`close ${peer.domain}`);
+    peer.status = "crashed";
+    await peer.hamok.close();
+    this.clock.drop(peer.domain);
+  }
+
   /** Restart a crashed peer from its persisted state (once: a later call for the same crash does nothing). */
   restart(id: string): void {
     if (this.peers.get(id)?.status !== "crashed") return;
@@ -213,7 +226,9 @@ export class StackRun {
       for (const id of victims) this.network.cutLink(leader.id, id);
     } else if (r < 0.72 && canTakeOne) {
       const victim = pickOne(this.random, live);
-      await this.crash(victim, this.random() < 0.5);
+      const how = this.random();
+      if (how < 0.7) await this.crash(victim, how < 0.35);
+      else await this.close(victim);
       this.clock.setTimeout(() => this.restart(victim.id), 200 + Math.floor(this.random() * 1500));
     } else if (r < 0.82 && canTakeOne) {
       this.stall(pickOne(this.random, live), 100 + Math.floor(this.random() * 1500));
