@@ -45,6 +45,8 @@ export class StackRun {
   readonly errorCodes = new Map<string, number>();
   /** Set by the final phase when a majority of voters is gone for good. */
   quorumLost = false;
+  /** Set when the queue history was judged by its aspect checks alone. */
+  queueSearchInconclusive = false;
   private readonly factory: PeerFactory;
   private nextPeer: number;
   private workloadOn = true;
