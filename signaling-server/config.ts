@@ -2,9 +2,10 @@ import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "./logger";
 import type { SignalingServerOptions } from "./server";
 
-/** Command-line usage of `npm run signal`. */
-export const USAGE = `Usage: npm run signal -- [options]
-       npm run signal -- token --room <room> [--ttl <seconds>] [--secret <secret>]
+/** Command-line usage of `hamok-signal` (`npm run signal --` in the repository). */
+export const USAGE = `Usage: hamok-signal [options]
+       hamok-signal token --room <room> [--ttl <seconds>] [--secret <secret>]
+(in the repository: npm run signal -- [options])
 
 Options (flag, then environment variable; flags win):
   --port <n>                PORT                 TCP port (default 8787; 0 = any free port)

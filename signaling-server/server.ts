@@ -4,7 +4,8 @@ import { Server } from "socket.io";
 import { createAdmission } from "./admission";
 import { type SignalingLogger, silentLogger } from "./logger";
 import { startPeerSession } from "./peer-session";
-import { connectRedisScaleOut, type RedisScaleOut } from "./redis-adapter";
+import type { RedisScaleOut } from "./redis-adapter";
+import { connectRedisOnDemand } from "./redis-loader";
 import { RoomDirectory, type SignalingIo } from "./room-directory";
 
 /** Options of {@link createSignalingServer}. Every limit has a default fit for a LAN demo. */
@@ -134,7 +135,7 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
 
   async function listen(): Promise<{ port: number; host: string }> {
     if (options.redisUrl !== undefined) {
-      redis = await connectRedisScaleOut(options.redisUrl, logger);
+      redis = await connectRedisOnDemand(options.redisUrl, logger);
       io.adapter(redis.adapter);
     }
     try {

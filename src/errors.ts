@@ -17,6 +17,8 @@ export type HamokErrorCode =
   /** A message or argument is malformed. */
   | "InvalidMessage"
   | "InvalidArgument"
+  /** An option of `new Hamok(config)` is unknown (the message suggests the closest key) or of the wrong type. */
+  | "InvalidConfig"
   /** A message exceeds the size cap. */
   | "PayloadTooLarge"
   /** A message from another cluster was seen. */
@@ -38,7 +40,9 @@ export type HamokErrorCode =
 
 /** The one error class of Hamok; switch on `code`. */
 export class HamokError extends Error {
+  /** Always `"HamokError"`. */
   override readonly name = "HamokError";
+  /** What went wrong; see {@link HamokErrorCode}. */
   readonly code: HamokErrorCode;
   /** For `Timeout`: the request may or may not have been applied. */
   readonly indeterminate: boolean;
@@ -50,6 +54,7 @@ export class HamokError extends Error {
   }
 }
 
+/** Whether `error` is a {@link HamokError}, and of `code` when one is given (a type guard). */
 export function isHamokError(error: unknown, code?: HamokErrorCode): error is HamokError {
   return error instanceof HamokError && (code === undefined || error.code === code);
 }

@@ -1,13 +1,19 @@
 /**
  * hamok: Raft-replicated collections for browser tabs and Node peers.
- * The one public entry point; everything public is named here.
+ *
+ * The core entry: the `Hamok` facade, the collections, errors, the in-memory hub and the BroadcastChannel
+ * transport. It never loads WebRTC or socket.io: those live in `hamok/webrtc`, IndexedDB housekeeping and peer-id
+ * guards in `hamok/indexeddb`, and what transport and storage authors need (Raft message and log types) in
+ * `hamok/advanced`. The `persistence: { type: "indexeddb" }` option of `new Hamok()` works from here.
+ *
+ * @packageDocumentation
  */
+export { type ClockTimer, type HamokClock, realClock } from "./clock.js";
 export {
-  type ApplyContext,
-  type ApplyOutcome,
   createBytesCodec,
   createJsonCodec,
   createStringCodec,
+  DEFAULT_PUBLISH_TIMEOUT_IN_MS,
   type HamokCodec,
   HamokEmitter,
   type HamokEmitterEventMap,
@@ -30,13 +36,12 @@ export {
   HamokRemoteMap,
   type HamokRemoteMapEvents,
   type HamokRemoteMapOptions,
+  type MapBaseOptions,
   type RemoteMap,
-  type StorageCommand,
-  type StorageConnection,
   type StorageType,
   type SubmitOptions,
-} from "./collections/index";
-export { HamokError, type HamokErrorCode, isHamokError } from "./errors";
+} from "./collections/index.js";
+export { HamokError, type HamokErrorCode, isHamokError } from "./errors.js";
 export {
   Hamok,
   type HamokFetchRemotePeersResponse,
@@ -44,72 +49,29 @@ export {
   type HamokRaftInfo,
   type HamokStats,
   type HamokStorage,
-} from "./hamok";
-export {
-  type EndpointStateMessage,
-  HAMOK_PROTOCOL,
-  type HamokMessage,
-  type HamokMessageType,
-  type HelloMessage,
-  type JoinRequestMessage,
-  type PeerAnnouncement,
-  type RaftEnvelope,
-  type StorageDirectEnvelope,
-} from "./messages/hamok-message";
-export type { ConfState, Entry, HardState, RaftMessage, Snapshot } from "./raft/types";
-export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/config";
-export type { JoinParams } from "./runtime/discovery";
-export type { HamokEvents, HamokState } from "./runtime/events";
-export { type ClaimedPeerId, claimPeerId } from "./storage/claim-peer-id";
-export {
-  createIndexedDbRaftLogs,
-  DEFAULT_DURABILITY,
-  deleteIndexedDbRaftLogs,
-  FORMAT_VERSION,
-  type IndexedDbDurability,
-  IndexedDbRaftLogs,
-  type IndexedDbRaftLogsEvents,
-  type IndexedDbRaftLogsOptions,
-  indexedDbRaftLogsName,
-  listIndexedDbRaftLogs,
-  parseIndexedDbRaftLogsName,
-  pruneIndexedDbRaftLogs,
-  SCHEMA_VERSION,
-  type StoredPeerDatabase,
-} from "./storage/indexeddb/index";
-export { MemoryRaftLogs } from "./storage/memory-raft-logs";
-export {
-  type AcquirePeerIdOptions,
-  acquirePeerId,
-  type PeerIdentity,
-  peerIdLockName,
-  peerIdStorageKey,
-} from "./storage/peer-identity";
-export type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "./storage/raft-logs";
+} from "./hamok.js";
+export type { HamokMessage, HamokMessageType } from "./messages/hamok-message.js";
+export type {
+  PageLifecycleDocument,
+  PageLifecycleOption,
+  PageLifecycleTargets,
+} from "./runtime/leadership/page-lifecycle.js";
+export type { JoinParams } from "./runtime/membership/discovery.js";
+export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/peer/config.js";
+export type { HamokEvents, HamokState } from "./runtime/peer/events.js";
+export type { IndexedDbDurability } from "./storage/indexeddb/indexeddb-raft-logs.js";
 export {
   BroadcastChannelTransport,
   type BroadcastChannelTransportOptions,
   broadcastChannelTransport,
   type LockManagerLike,
-} from "./transport/broadcast-channel";
-export {
-  type SameBrowserFirstOptions,
-  SameBrowserFirstTransport,
-  sameBrowserFirstTransport,
-} from "./transport/combined-transport";
+} from "./transport/broadcast-channel.js";
 export {
   MemoryHub,
   type MemoryHubFaults,
   type MemoryHubOptions,
   type MemoryHubStats,
   MemoryHubTransport,
-} from "./transport/memory-hub";
-export type { HamokTransport, TransportEvents } from "./transport/transport";
-export {
-  type RoomTokenSource,
-  type RoutedMessage,
-  WebRtcTransport,
-  type WebRtcTransportOptions,
-  webrtcTransport,
-} from "./transport/webrtc/index";
-export { DEFAULT_BROWSER_ROOM } from "./transport/zero-config";
+} from "./transport/memory-hub.js";
+export type { HamokTransport, TransportEvents } from "./transport/transport.js";
+export { DEFAULT_BROWSER_ROOM } from "./transport/zero-config.js";

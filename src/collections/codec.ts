@@ -7,7 +7,9 @@ import { HamokError } from "../errors.js";
 
 /** Encodes values of type `T` to bytes and back. */
 export interface HamokCodec<T> {
+  /** The bytes that represent `value` in the log and on the wire. */
   encode(value: T): Uint8Array;
+  /** The value that `encode` turned into `bytes`. */
   decode(bytes: Uint8Array): T;
 }
 

@@ -42,6 +42,7 @@ export interface ApplyContext {
   readonly localIsLeader: boolean;
 }
 
+/** The deterministic half of a collection: applies committed commands to its state, snapshots and restores it. */
 export interface ReplicatedStateMachine {
   readonly type: StorageType;
   /** Apply a committed command. Must be deterministic: same state + same command = same state and outcome on every peer. */
@@ -80,6 +81,7 @@ export interface StorageConnectionListener {
   onClosed(): void;
 }
 
+/** Options of one request submitted through a {@link StorageConnection}. */
 export interface SubmitOptions {
   /** Default: the collection's `requestTimeoutInMs`, else Hamok's default. */
   readonly timeoutInMs?: number;

@@ -121,6 +121,7 @@ export class HamokQueue<T> extends EventEmitter<HamokQueueEvents<T>> {
     for (const item of this.state.values()) yield this.codec.decode(item);
   }
 
+  /** The items from head to tail, as this peer holds them (a local read: `sync()` first to make it linearizable). */
   [Symbol.iterator](): IterableIterator<T> {
     return this.values();
   }

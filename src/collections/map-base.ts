@@ -163,6 +163,7 @@ export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends Even
     }
   }
 
+  /** The `[key, value]` entries, as this peer holds them (a local read: `sync()` first to make it linearizable). */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
   }

@@ -15,6 +15,7 @@ export type NodeId = string;
 /** `normal` carries application data; `noop` is appended by a new leader (§5.4.2 / §8); `conf` carries a {@link ConfChange}. */
 export type EntryType = "normal" | "noop" | "conf";
 
+/** One entry of the Raft log (§5.3): its position, its term, and what it carries. */
 export interface Entry {
   readonly term: number;
   readonly index: number;
@@ -50,6 +51,7 @@ export interface HardState {
   readonly commit: number;
 }
 
+/** What a snapshot covers (§7): the last entry it includes, that entry's term, and the configuration then. */
 export interface SnapshotMeta {
   /** Index of the last entry covered by the snapshot. */
   readonly index: number;
@@ -67,6 +69,7 @@ export interface Snapshot {
 
 export type RaftRole = "follower" | "pre-candidate" | "candidate" | "leader";
 
+/** The kinds of Raft message between peers (requests and their responses). */
 export type RaftMessageType =
   | "append" // AppendEntries (also the heartbeat carrier when empty)
   | "append-response"
@@ -86,7 +89,7 @@ export type RaftMessageType =
 
 /**
  * A message between Raft cores. All fields but `type`, `from`, `to` and `term`
- * are optional and their meaning depends on `type` (documented in `message.ts`).
+ * are optional and their meaning depends on `type` (see the comments on the fields below).
  */
 export interface RaftMessage {
   readonly type: RaftMessageType;

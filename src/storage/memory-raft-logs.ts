@@ -32,6 +32,7 @@ export class MemoryRaftLogs implements RaftLogs {
     this.apply(batch);
   }
 
+  /** Counts of what is held, for `hamok.stats()`. */
   stats(): RaftLogsStats {
     const first = this.entries[0]?.index ?? this.snapshotIndex() + 1;
     return {

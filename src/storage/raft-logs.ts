@@ -35,6 +35,7 @@ export interface SaveBatch {
   readonly meta?: Readonly<Record<string, unknown>>;
 }
 
+/** What a {@link RaftLogs} holds: entry count, index range and snapshot. */
 export interface RaftLogsStats {
   readonly entries: number;
   readonly firstIndex: number;
@@ -43,11 +44,17 @@ export interface RaftLogsStats {
   readonly snapshotBytes: number;
 }
 
+/**
+ * Where a peer persists its Raft state (hard state, log entries, snapshot): the port that memory and IndexedDB
+ * implement. The runtime awaits every `save` before it sends the messages of the same Ready (Raft §5.1: persist,
+ * then respond).
+ */
 export interface RaftLogs {
   /** Read everything persisted. An empty store yields term 0, no vote, commit 0, no entries. */
   load(): Promise<PersistedState>;
   /** Persist one batch atomically; resolves once it is durable (as durable as the implementation promises). */
   save(batch: SaveBatch): Promise<void>;
+  /** Counts of what is stored, for `hamok.stats()`; synchronous, so kept in memory by the implementation. */
   stats(): RaftLogsStats;
   /** Release resources; later calls reject with a `Closed` HamokError. */
   close(): Promise<void>;

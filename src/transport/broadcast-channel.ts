@@ -23,6 +23,7 @@ import type { HamokTransport, TransportEvents } from "./transport.js";
 
 /** The part of the Web Locks API the transport uses (`navigator.locks`). */
 export interface LockManagerLike {
+  /** Holds the lock `name` while `callback` runs (the shape of `navigator.locks.request`). */
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from "eventemitter3";
 import { type HamokClock, realClock } from "../clock.js";
 import type { HamokMessage } from "../messages/hamok-message";
-import { createSeededRandom } from "../raft/random";
+import { createSeededRandom } from "../util/random.js";
 import type { HamokTransport, TransportEvents } from "./transport";
 
 /**
@@ -202,12 +202,14 @@ export class MemoryHubTransport<M extends Message = HamokMessage> implements Ham
     return this.known;
   }
 
+  /** Adds a listener of a transport event. */
   on<E extends keyof TransportEvents<M>>(event: E, listener: (...args: TransportEvents<M>[E]) => void): this {
     // eventemitter3's listener type is a conditional type over the map; the cast restates the same signature.
     this.emitter.on(event, listener as never);
     return this;
   }
 
+  /** Removes a listener added with `on`. */
   off<E extends keyof TransportEvents<M>>(event: E, listener: (...args: TransportEvents<M>[E]) => void): this {
     this.emitter.off(event, listener as never);
     return this;

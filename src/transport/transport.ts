@@ -18,6 +18,10 @@ export interface TransportEvents<M> {
   error: [error: Error];
 }
 
+/**
+ * How Hamok reaches the other peers of a room: open, send (to one peer or all), members, events, close.
+ * Implement it to carry hamok over anything; `join({ transport })` takes one.
+ */
 export interface HamokTransport<M extends { readonly sourceId: string; readonly destinationId?: string }> {
   /**
    * Enter the room as `localPeerId`. Resolves once the transport knows the room's
@@ -28,7 +32,9 @@ export interface HamokTransport<M extends { readonly sourceId: string; readonly 
   send(message: M): void;
   /** Current room members known to the transport (without the local peer). */
   members(): ReadonlySet<string>;
+  /** Adds a listener of a transport event. */
   on<E extends keyof TransportEvents<M>>(event: E, listener: (...args: TransportEvents<M>[E]) => void): unknown;
+  /** Removes a listener added with `on`. */
   off<E extends keyof TransportEvents<M>>(event: E, listener: (...args: TransportEvents<M>[E]) => void): unknown;
   /** Leave the room and release every resource. Idempotent. */
   close(): Promise<void>;

@@ -11,9 +11,14 @@
  * `on("message")` listener on the Hamok (a listener means the app carries messages itself).
  */
 import type { HamokMessage } from "../messages/hamok-message.js";
-import type { HamokPersistence } from "../runtime/config.js";
-import type { HamokJoinParams } from "../runtime/public-types.js";
 import { broadcastChannelTransport } from "./broadcast-channel.js";
+import type { HamokTransport } from "./transport.js";
+
+/** What the zero-configuration default reads of Hamok's `persistence` option: an IndexedDB one names the room. */
+export interface ZeroConfigPersistence {
+  readonly type: string;
+  readonly room?: string;
+}
 
 /** The room of the zero-configuration transport when the persistence names none. */
 export const DEFAULT_BROWSER_ROOM = "hamok";
@@ -29,18 +34,18 @@ export function isBrowserPage(): boolean {
  * The room of the zero-configuration transport: the `room` of an IndexedDB persistence (the cluster's name),
  * else {@link DEFAULT_BROWSER_ROOM}.
  */
-export function defaultBrowserRoom(persistence: HamokPersistence): string {
-  return persistence.type === "indexeddb" ? persistence.room : DEFAULT_BROWSER_ROOM;
+export function defaultBrowserRoom(persistence: ZeroConfigPersistence): string {
+  return persistence.type === "indexeddb" && persistence.room !== undefined ? persistence.room : DEFAULT_BROWSER_ROOM;
 }
 
 /**
  * `params` with the zero-configuration transport added where it applies (see the module comment), else
  * `params` unchanged.
  */
-export function withZeroConfigTransport(
-  params: HamokJoinParams,
-  wired: { readonly hasMessageListener: boolean; readonly persistence: HamokPersistence },
-): HamokJoinParams {
+export function withZeroConfigTransport<P extends { readonly transport?: HamokTransport<HamokMessage> }>(
+  params: P,
+  wired: { readonly hasMessageListener: boolean; readonly persistence: ZeroConfigPersistence },
+): P & { readonly transport?: HamokTransport<HamokMessage> } {
   if (params.transport !== undefined || wired.hasMessageListener || !isBrowserPage()) return params;
   const room = defaultBrowserRoom(wired.persistence);
   return { ...params, transport: broadcastChannelTransport<HamokMessage>({ room }) };

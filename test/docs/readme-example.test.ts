@@ -2,6 +2,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Hamok, MemoryHub } from "../../src/index";
 
+/** A README code line as written in the examples: no trailing comment, no non-null assertion, trimmed. */
+const normalize = (line: string) =>
+  line
+    .replace(/\s+\/\/ .*$/, "")
+    .replace(/!\./g, ".")
+    .trim();
+
 describe("README", () => {
   it("the first usage example runs as written and reads the replicated value on another peer", async () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -20,6 +27,25 @@ describe("README", () => {
       expect(peers.filter((p) => p.leader)).toHaveLength(1);
     } finally {
       await Promise.all(peers.map((p) => p.close()));
+    }
+  });
+
+  it("every line of the README's TypeScript blocks (imports aside) is in an example that is type-checked or run", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const examples = ["readme-example.test.ts", "readme-browser-example.ts"]
+      .map((file) => readFileSync(new URL(`./${file}`, import.meta.url), "utf8"))
+      .join("\n")
+      .split("\n")
+      .map(normalize)
+      .join("\n");
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const block of blocks) {
+      for (const line of block.split("\n").map(normalize)) {
+        if (line === "" || line.startsWith("import ") || line.startsWith("//")) continue;
+        // A README statement may sit inside an assertion there: `other.get("alice")` in `expect(other.get("alice"))`.
+        expect(examples, `README line: ${line}`).toContain(line.replace(/;$/, ""));
+      }
     }
   });
 });

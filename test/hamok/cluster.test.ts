@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isHamokError } from "../../src/errors";
 import type { Hamok } from "../../src/hamok";
-import type { HamokEvents } from "../../src/runtime/events";
+import type { HamokEvents } from "../../src/runtime/peer/events";
 import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
 
 let peers: Hamok[] = [];

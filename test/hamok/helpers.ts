@@ -1,6 +1,6 @@
 import { Hamok } from "../../src/hamok";
 import { createSeededRandom } from "../../src/raft/random";
-import type { HamokConstructorConfig } from "../../src/runtime/config";
+import type { HamokConstructorConfig } from "../../src/runtime/peer/config";
 import { MemoryHub, type MemoryHubOptions } from "../../src/transport/memory-hub";
 
 /** Fast timings for tests: 10 ms ticks, elections after 100 to 200 ms of silence. */

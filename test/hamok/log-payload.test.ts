@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createJsonCodec, createStateMachine, MapStateMachine } from "../../src/collections/index";
-import { asLogPayload, payloadSize, type RequestBatchPayload } from "../../src/runtime/log-payload";
-import { ReplicatedState } from "../../src/runtime/replicated-state";
-import type { AppliedResult } from "../../src/runtime/sessions";
+import { asLogPayload, payloadSize, type RequestBatchPayload } from "../../src/runtime/replicated/log-payload";
+import { ReplicatedState } from "../../src/runtime/replicated/replicated-state";
+import type { AppliedResult } from "../../src/runtime/replicated/sessions";
 
 const json = createJsonCodec<unknown>();
 const bytes = (value: unknown) => json.encode(value);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isHamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
-import { resolveConfig, tickPlan } from "../../src/runtime/config";
+import { resolveConfig, tickPlan } from "../../src/runtime/peer/config";
 import { MemoryRaftLogs } from "../../src/storage/memory-raft-logs";
 import type { RaftLogs } from "../../src/storage/raft-logs";
 import { closeAll, eventually, FAST, joinAll, leaderOf, makePeers } from "./helpers";

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isHamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
-import type { HamokMessage } from "../../src/messages/hamok-message";
-import { PAGE_VISIBILITY_CHANNEL } from "../../src/runtime/page-lifecycle";
+import { HAMOK_PROTOCOL, type HamokMessage } from "../../src/messages/hamok-message";
+import { PAGE_VISIBILITY_CHANNEL } from "../../src/runtime/leadership/page-lifecycle";
 import { MemoryHub } from "../../src/transport/memory-hub";
 import { closeAll, eventually, FAST, joinAll, leaderOf } from "./helpers";
 
@@ -151,5 +151,28 @@ describe("transferLeadership", () => {
       isHamokError(e, "InvalidArgument"),
     );
     expect(leader.leader).toBe(true);
+  });
+});
+
+describe("page visibility announcements take the one validated inbound path", () => {
+  it("an announcement that validation drops changes nothing: the hidden leader still hands over to that peer", async () => {
+    const { pages } = await tabs(2);
+    const leader = leaderOf(peers);
+    const other = peers.find((peer) => peer !== leader)!;
+    const errors: string[] = [];
+    leader.on("error", (error) => errors.push(error.message));
+    // A well-formed visibility announcement from the other peer, but larger than the leader accepts.
+    const pad = "x".repeat(leader.config.maxMessageBytes);
+    leader.accept({
+      protocol: HAMOK_PROTOCOL,
+      type: "storage",
+      sourceId: other.localPeerId,
+      clusterId: leader.raft.clusterId,
+      storageId: PAGE_VISIBILITY_CHANNEL,
+      payload: { hidden: true, pad },
+    });
+    expect(errors.some((message) => message.startsWith("dropped an inbound message"))).toBe(true);
+    pages[at(leader)]!.setVisibility("hidden");
+    await eventually(() => other.leader, 3000, "the other (visible) tab leads");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RequestPayload } from "../../src/runtime/log-payload";
-import { type AppliedResult, SessionTable } from "../../src/runtime/sessions";
+import type { RequestPayload } from "../../src/runtime/replicated/log-payload";
+import { type AppliedResult, SessionTable } from "../../src/runtime/replicated/sessions";
 
 const request = (seq: number, ackBelow: number, session = "s1"): RequestPayload => ({
   kind: "request",

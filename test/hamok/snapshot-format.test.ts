@@ -6,7 +6,7 @@ import {
   MapStateMachine,
   RemoteMapStateMachine,
 } from "../../src/collections/index";
-import { ReplicatedState } from "../../src/runtime/replicated-state";
+import { ReplicatedState } from "../../src/runtime/replicated/replicated-state";
 
 const json = createJsonCodec<unknown>();
 const bytes = (value: unknown) => json.encode(value);

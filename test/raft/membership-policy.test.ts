@@ -30,12 +30,14 @@ const opts = { maxVoters: 5, removeUnreachableAfterTicks: 50 };
 
 describe("membership policy", () => {
   it("promotes a caught-up, recently active learner", () => {
-    const s = leaderStatus(["a", "b", "c"], ["d"], { b: pr(100), c: pr(100), d: pr(95) });
+    const s = leaderStatus(["a", "b", "c"], ["d"], { b: pr(100), c: pr(100), d: pr(100) });
     expect(nextMembershipChange(s, opts)).toEqual({ type: "addVoter", nodeId: "d" });
   });
 
   it("does not promote a lagging or silent learner", () => {
     expect(nextMembershipChange(leaderStatus(["a"], ["d"], { d: pr(50) }), opts)).toBeNull();
+    // Within a few entries of the leader is not caught up: the match must reach the commit index.
+    expect(nextMembershipChange(leaderStatus(["a"], ["d"], { d: pr(95) }), opts)).toBeNull();
     expect(nextMembershipChange(leaderStatus(["a"], ["d"], { d: pr(100, 20, false) }), opts)).toBeNull();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HamokError } from "../../src/errors";
-import { CLOSED_SESSION_RESULT, SessionTable } from "../../src/runtime/sessions";
+import { CLOSED_SESSION_RESULT, SessionTable } from "../../src/runtime/replicated/sessions";
 import { Scenario } from "./scenario";
 
 /**

@@ -1,8 +1,8 @@
 import { Hamok } from "../../src/hamok.js";
-import { createSeededRandom } from "../../src/raft/random.js";
-import type { HamokConstructorConfig } from "../../src/runtime/config.js";
+import type { HamokConstructorConfig } from "../../src/runtime/peer/config.js";
 import { SimNetwork } from "../../src/testing/sim-network.js";
 import { VirtualClock } from "../../src/testing/virtual-clock.js";
+import { createSeededRandom } from "../../src/util/random.js";
 import { Quiescence } from "./quiesce.js";
 
 /** Timings of scenario peers: 20 ms ticks, elections after 100-200 ms of silence. */

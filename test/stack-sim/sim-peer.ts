@@ -6,7 +6,7 @@ import type { HamokMap } from "../../src/collections/hamok-map.js";
 import type { HamokQueue } from "../../src/collections/hamok-queue.js";
 import type { HamokRecord } from "../../src/collections/hamok-record.js";
 import { Hamok } from "../../src/hamok.js";
-import type { HamokConstructorConfig } from "../../src/runtime/config.js";
+import type { HamokConstructorConfig } from "../../src/runtime/peer/config.js";
 import { createIndexedDbRaftLogs } from "../../src/storage/indexeddb/index.js";
 import { MemoryRaftLogs } from "../../src/storage/memory-raft-logs.js";
 import type { RaftLogs } from "../../src/storage/raft-logs.js";

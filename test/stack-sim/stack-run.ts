@@ -1,7 +1,7 @@
 import type { HamokMessage } from "../../src/messages/hamok-message.js";
-import { createSeededRandom } from "../../src/raft/random.js";
 import { SimNetwork } from "../../src/testing/sim-network.js";
 import { VirtualClock } from "../../src/testing/virtual-clock.js";
+import { createSeededRandom } from "../../src/util/random.js";
 import { History } from "./history.js";
 import { Quiescence } from "./quiesce.js";
 import { PeerFactory, type SimPeer, type StackStorage } from "./sim-peer.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Hamok } from "../../src/hamok";
-import { createSeededRandom } from "../../src/raft/random";
 import { checkLinearizability } from "../../src/testing/linearizability";
 import { type MapOperation, mapModel } from "../../src/testing/models";
 import { SimNetwork } from "../../src/testing/sim-network";
 import { VirtualClock } from "../../src/testing/virtual-clock";
+import { createSeededRandom } from "../../src/util/random";
 import { Quiescence } from "./quiesce";
 
 /**

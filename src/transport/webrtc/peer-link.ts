@@ -11,6 +11,7 @@ import SimplePeer from "simple-peer/simplepeer.min.js";
 import type { ClockTimer, HamokClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
 import { FrameDecoder, pingFrame, pongFrame } from "../../messages/codec.js";
+import type { WrtcImplementation } from "./wrtc.js";
 
 /** Events of a {@link PeerLink}. */
 export interface PeerLinkEvents {
@@ -32,7 +33,7 @@ export interface PeerLinkOptions {
   readonly session: string;
   readonly initiator: boolean;
   readonly iceServers: readonly RTCIceServer[];
-  readonly wrtc: Options["wrtc"];
+  readonly wrtc: WrtcImplementation | undefined;
   readonly maxMessageBytes: number;
   readonly maxQueuedBytes: number;
   /** A link whose channel is not open after this long is abandoned. */
@@ -66,7 +67,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       initiator: options.initiator,
       // No STUN by default (simple-peer's own default would contact public servers): LAN candidates only.
       config: { iceServers: [...options.iceServers] },
-      ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc }),
+      ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc as Options["wrtc"] }),
     });
     this.peer.on("signal", (data: SignalData) => this.emit("signal", data));
     this.peer.on("connect", () => {

@@ -23,7 +23,6 @@
  * answering side asks the dialling side to re-dial (a `restart` signal) in case only it noticed the drop.
  */
 import { EventEmitter } from "eventemitter3";
-import type { Options as SimplePeerOptions } from "simple-peer";
 import { type ClockTimer, type HamokClock, realClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_MESSAGE_BYTES, FrameEncoder } from "../../messages/codec.js";
@@ -33,6 +32,7 @@ import { checkRouting, type RoutedMessage } from "./routing.js";
 import { createSignalCipher, type SignalCipher } from "./signal-cipher.js";
 import { parseEnvelope, randomSession, type SignalEnvelope } from "./signal-envelope.js";
 import { type RoomTokenSource, SignalingClient } from "./signaling-client.js";
+import { assertWebRtcAvailable, type WrtcImplementation } from "./wrtc.js";
 
 /** Options of {@link webrtcTransport}. */
 export interface WebRtcTransportOptions {
@@ -52,8 +52,12 @@ export interface WebRtcTransportOptions {
   readonly secret?: string;
   /** ICE servers (STUN/TURN). Default none: host candidates only, enough on one LAN. */
   readonly iceServers?: readonly RTCIceServer[];
-  /** A WebRTC implementation for Node, e.g. `await import("@roamhq/wrtc")`. Browsers use their own. */
-  readonly wrtc?: SimplePeerOptions["wrtc"];
+  /**
+   * A WebRTC implementation for Node, e.g. `import wrtc from "@roamhq/wrtc"`. Browsers use their own. Without
+   * one where there is no global `RTCPeerConnection`, `open()` (and so `join()`) rejects at once with
+   * `TransportFailure` saying so.
+   */
+  readonly wrtc?: WrtcImplementation;
   /** socket.io path on the signaling server. Default `/socket.io`. */
   readonly signalingPath?: string;
   /** Largest message sent or accepted, in bytes. Default 64 MiB. */
@@ -117,6 +121,7 @@ export class WebRtcTransport<M extends RoutedMessage>
 
   async open(localPeerId: string): Promise<readonly string[]> {
     if (this.state !== "new") throw new HamokError("InvalidArgument", "the transport was already opened");
+    assertWebRtcAvailable(this.options.wrtc);
     this.state = "opening";
     this.localId = localPeerId;
     const { options } = this;

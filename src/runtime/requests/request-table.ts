@@ -1,0 +1,347 @@
+import type { ClockTimer, HamokClock } from "../../clock.js";
+import type { StorageCommand } from "../../collections/contract";
+import { HamokError, type HamokErrorCode } from "../../errors";
+import type { ProposalRejectReason, ProposeResult } from "../../raft/types";
+import type { RequestBatchPayload, RequestPayload } from "../replicated/log-payload";
+import type { AppliedResult } from "../replicated/sessions";
+
+/**
+ * The requests this peer has submitted and not yet seen applied. A request
+ * keeps its (session, seq) identity across retries, so re-proposing it after a
+ * leader change or a lost forward is safe: the log applies it at most once
+ * (see `runtime/replicated/sessions.ts`, Raft thesis §6.3).
+ *
+ * Requests proposed in the same turn of the event loop go into one log entry
+ * (a batch, split by size), so 10,000 pipelined writes cost a handful of
+ * entries, appends and saves. Each attempt has a proposal id, so a refusal is
+ * matched to the requests it refuses.
+ */
+
+interface Pending {
+  // The request's identity and command, not a `RequestPayload`: most requests travel in a
+  // columnar batch, so the object is built only for a request proposed alone.
+  readonly seq: number;
+  readonly ackBelow: number;
+  readonly command: StorageCommand;
+  readonly size: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: HamokError) => void;
+  /** When it times out (ms since epoch), and the timeout it was given. */
+  readonly deadline: number;
+  readonly timeoutInMs: number;
+  /** The latest attempt's proposal id (`""` before the first). */
+  proposalId: string;
+  /** Earlier attempts' proposal ids (created on the first retry: most requests have one attempt). */
+  earlierProposalIds: string[] | undefined;
+  /** How many attempts were made. */
+  attempts: number;
+  lastAttemptAt: number;
+  /** Refused for a transient reason; re-proposed when a leader is known. */
+  waiting: boolean;
+  /** Queued for the next batch. */
+  queued: boolean;
+  /** Attempts accepted by a core (appended or forwarded) and not refused since: while any, the request may apply. */
+  live: number;
+}
+
+/** How a request table reaches the core. */
+export interface RequestTableHooks {
+  propose(proposalId: string, payload: RequestPayload | RequestBatchPayload): ProposeResult;
+  /** Deadlines and retry ages. */
+  readonly clock: HamokClock;
+  /** Largest batch, in estimated bytes. */
+  readonly maxBatchBytes: number;
+}
+
+/** See the module comment. */
+export class RequestTable {
+  private readonly pending = new Map<number, Pending>();
+  /** Proposal id → the requests it carries that are still pending. */
+  private readonly byProposal = new Map<string, Set<number>>();
+  private queue: number[] = [];
+  private flushScheduled = false;
+  private nextSeq = 1;
+  /** No request below this seq is pending. */
+  private lowestPending = 1;
+  private nextProposal = 1;
+  /** Replaced when the cluster closed it (see `applied`). */
+  private session = crypto.randomUUID();
+  /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
+  private sweepTimer: ClockTimer | undefined;
+  private sweepAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly localPeerId: string,
+    private readonly hooks: RequestTableHooks,
+  ) {}
+
+  /** Requests not yet answered. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Lowest seq still waiting for its answer: every lower one may be forgotten by the log (thesis §6.3). */
+  private ackBelow(seq: number): number {
+    // A moving pointer, not a scan: iterating a Map from its front after many deletions is O(n).
+    // Bounded by `seq`: the request being submitted is not answered yet either.
+    while (this.lowestPending < seq && !this.pending.has(this.lowestPending)) this.lowestPending++;
+    return this.lowestPending;
+  }
+
+  /** Submit a command of estimated `size` bytes; resolves with its result once applied on this peer. */
+  submit(command: StorageCommand, size: number, timeoutInMs: number): Promise<unknown> {
+    const seq = this.nextSeq++;
+    const ackBelow = this.ackBelow(seq);
+    return new Promise<unknown>((resolve, reject) => {
+      const deadline = this.hooks.clock.now() + timeoutInMs;
+      this.pending.set(seq, {
+        seq,
+        ackBelow,
+        command,
+        size,
+        resolve,
+        reject,
+        deadline,
+        timeoutInMs,
+        proposalId: "",
+        earlierProposalIds: undefined,
+        attempts: 0,
+        lastAttemptAt: 0,
+        waiting: false,
+        queued: false,
+        live: 0,
+      });
+      this.enqueue(seq);
+      if (deadline < this.sweepAt) this.armSweep(deadline);
+    });
+  }
+
+  private armSweep(at: number): void {
+    this.hooks.clock.clearTimeout(this.sweepTimer);
+    this.sweepAt = at;
+    this.sweepTimer = this.hooks.clock.setTimeout(() => this.sweep(), Math.max(0, at - this.hooks.clock.now()));
+  }
+
+  /** Expire every request past its deadline, then wait for the next deadline. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    this.sweepAt = Number.POSITIVE_INFINITY;
+    const now = this.hooks.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [seq, entry] of this.pending) {
+      if (entry.deadline <= now) this.expire(seq);
+      else next = Math.min(next, entry.deadline);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armSweep(next);
+  }
+
+  private expire(seq: number): void {
+    const entry = this.settle(seq);
+    if (entry === undefined) return;
+    const timeoutInMs = entry.timeoutInMs;
+    // Never accepted by any core (or every acceptance was later refused): it cannot apply.
+    if (entry.live === 0) {
+      entry.reject(new HamokError("NotLeader", `no leader accepted request ${seq} within ${timeoutInMs} ms`));
+      return;
+    }
+    entry.reject(
+      new HamokError("Timeout", `request ${seq} timed out after ${timeoutInMs} ms; it may still be applied`, {
+        indeterminate: true,
+      }),
+    );
+  }
+
+  private enqueue(seq: number): void {
+    const entry = this.pending.get(seq);
+    if (entry === undefined || entry.queued) return;
+    entry.queued = true;
+    entry.waiting = false;
+    entry.lastAttemptAt = this.hooks.clock.now();
+    this.queue.push(seq);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Propose every queued request, as few entries as the size cap allows. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    let batch: Pending[] = [];
+    let bytes = 0;
+    for (const seq of queue) {
+      const entry = this.pending.get(seq);
+      if (entry === undefined) continue;
+      entry.queued = false;
+      if (batch.length > 0 && bytes + entry.size > this.hooks.maxBatchBytes) {
+        this.propose(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(entry);
+      bytes += entry.size;
+    }
+    if (batch.length > 0) this.propose(batch);
+  }
+
+  private propose(batch: readonly Pending[]): void {
+    const proposalId = `${this.session}:${this.nextProposal++}`;
+    const seqs = new Set<number>();
+    for (const entry of batch) {
+      seqs.add(entry.seq);
+      if (entry.proposalId !== "") {
+        entry.earlierProposalIds ??= [];
+        entry.earlierProposalIds.push(entry.proposalId);
+      }
+      entry.proposalId = proposalId;
+      entry.attempts++;
+    }
+    this.byProposal.set(proposalId, seqs);
+    let bytes = 32;
+    for (const entry of batch) bytes += entry.size + 64;
+    const payload: RequestPayload | RequestBatchPayload =
+      batch.length === 1 ? this.single(batch[0]!) : this.columns(batch, bytes);
+    const result = this.hooks.propose(proposalId, payload);
+    if (result.ok) for (const entry of batch) entry.live++;
+    else this.refused(proposalId, result.reason, false);
+  }
+
+  /** A request proposed alone. */
+  private single(entry: Pending): RequestPayload {
+    const { seq, ackBelow, command } = entry;
+    return { kind: "request", sourcePeerId: this.localPeerId, session: this.session, seq, ackBelow, command };
+  }
+
+  /** A batch of this session's requests, column by column (see {@link RequestBatchPayload}). */
+  private columns(batch: readonly Pending[], bytes: number): RequestBatchPayload {
+    // Pushed, not preallocated: `new Array(n)` makes holey (or, for large n, dictionary) arrays.
+    const seqs: number[] = [];
+    const ackBelows: number[] = [];
+    const commands: StorageCommand[] = [];
+    for (const entry of batch) {
+      seqs.push(entry.seq);
+      ackBelows.push(entry.ackBelow);
+      commands.push(entry.command);
+    }
+    return {
+      kind: "requests",
+      bytes,
+      sourcePeerId: this.localPeerId,
+      session: this.session,
+      seqs,
+      ackBelows,
+      commands,
+    };
+  }
+
+  /**
+   * The core refused a proposal: its requests wait for a leader, or fail precisely.
+   * `accepted`: whether it had been accepted (appended or forwarded) before being refused.
+   */
+  refused(proposalId: string, reason: ProposalRejectReason, accepted = true): void {
+    const seqs = this.byProposal.get(proposalId);
+    if (seqs === undefined) return;
+    this.byProposal.delete(proposalId);
+    const code = failureCode(reason);
+    for (const seq of seqs) {
+      const entry = this.pending.get(seq);
+      if (entry === undefined) continue;
+      if (accepted) entry.live--;
+      // While an earlier attempt may still apply, a refusal of this one proves nothing: retry later.
+      if (code === undefined || entry.live > 0) {
+        // Only the latest attempt's refusal says "not now"; an older one was superseded.
+        if (proposalId === entry.proposalId) entry.waiting = true;
+        continue;
+      }
+      this.settle(seq)?.reject(new HamokError(code, `request refused: ${reason}`, { indeterminate: false }));
+    }
+  }
+
+  /** The log applied one of our requests (or a duplicate of it). */
+  applied(payload: RequestPayload, result: AppliedResult): void {
+    if (payload.sourcePeerId !== this.localPeerId || payload.session !== this.session) return;
+    if (!result.ok && result.indeterminate === true) {
+      this.sessionClosed(result.code as HamokErrorCode, result.message);
+      return;
+    }
+    const entry = this.settle(payload.seq);
+    if (entry === undefined) return;
+    if (result.ok) entry.resolve(result.value);
+    else entry.reject(new HamokError(result.code as HamokErrorCode, result.message, { indeterminate: false }));
+  }
+
+  /**
+   * The cluster closed our session (we were removed meanwhile) and forgot its results: a request
+   * proposed in it may have applied, and re-proposing it in a new session could apply it again. So
+   * every request proposed so far fails, indeterminate; the others go on in a new session.
+   */
+  private sessionClosed(code: HamokErrorCode, message: string): void {
+    this.session = crypto.randomUUID();
+    for (const [seq, entry] of [...this.pending]) {
+      if (entry.attempts === 0) continue;
+      this.settle(seq)?.reject(new HamokError(code, message, { indeterminate: true }));
+    }
+  }
+
+  /**
+   * A leader is known (new, or on a tick): re-propose requests that were refused for want
+   * of one, and those whose last attempt is older than `staleAfterMs` (a forward or its
+   * append may have been lost, or the old leader crashed before replicating it).
+   */
+  retry(staleAfterMs: number): void {
+    const now = this.hooks.clock.now();
+    for (const [seq, entry] of this.pending) {
+      if (entry.queued) continue;
+      // Back off exponentially: a slow cluster must not be buried under its own retries.
+      const stale = staleAfterMs * 2 ** Math.max(0, entry.attempts - 1);
+      if (entry.waiting || now - entry.lastAttemptAt >= stale) this.enqueue(seq);
+    }
+  }
+
+  /** Reject everything (close). */
+  rejectAll(code: HamokErrorCode, message: string): void {
+    for (const seq of [...this.pending.keys()]) {
+      this.settle(seq)?.reject(new HamokError(code, message, { indeterminate: code === "Timeout" }));
+    }
+  }
+
+  private forgetProposal(proposalId: string, seq: number): void {
+    const seqs = this.byProposal.get(proposalId);
+    seqs?.delete(seq);
+    if (seqs?.size === 0) this.byProposal.delete(proposalId);
+  }
+
+  private settle(seq: number): Pending | undefined {
+    const entry = this.pending.get(seq);
+    if (entry === undefined) return undefined;
+    this.pending.delete(seq);
+    if (this.pending.size === 0) {
+      this.hooks.clock.clearTimeout(this.sweepTimer);
+      this.sweepTimer = undefined;
+      this.sweepAt = Number.POSITIVE_INFINITY;
+    }
+    this.forgetProposal(entry.proposalId, seq);
+    if (entry.earlierProposalIds !== undefined) {
+      for (const proposalId of entry.earlierProposalIds) this.forgetProposal(proposalId, seq);
+    }
+    return entry;
+  }
+}
+
+/** Refusals that end a request; `undefined` means "transient: retry when a leader is known". */
+function failureCode(reason: ProposalRejectReason): HamokErrorCode | undefined {
+  switch (reason) {
+    case "no-leader":
+    case "transfer-in-progress":
+    // A joiner forwards before the leader has added it; it will be a member shortly.
+    case "not-a-member":
+      return undefined;
+    case "too-many-uncommitted":
+      return "TooManyProposals";
+    case "conf-change-pending":
+      return "ConfChangePending";
+    case "invalid":
+      return "InvalidArgument";
+  }
+}
