@@ -208,12 +208,12 @@ function isMember(p: SimPeer): boolean {
 }
 
 /**
- * Whether a majority of the voters of the most advanced configuration is gone for good (left, or
- * never to return): then no leader can ever be elected again, as Raft intends, and the run's
+ * Whether a majority of the voters of the most advanced live configuration is gone for good (left): then no leader can ever be elected again, as Raft intends, and the run's
  * liveness checks do not apply. (The issue of departures that cause this is a separate one.)
  */
 function quorumLost(run: StackRun): boolean {
-  const peers = [...run.peers.values()];
+  // The live peers' logs decide what can still happen (a peer that left may hold entries nobody else got).
+  const peers = run.live();
   let latest: SimPeer | undefined;
   for (const p of peers) {
     const r = p.hamok.raft;
