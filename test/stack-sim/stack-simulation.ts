@@ -182,7 +182,7 @@ async function healedPhase(run: StackRun): Promise<void> {
   if (!(await until(settled))) {
     if (quorumLost(run)) {
       // Raft cannot recover from this by design (a voter left before its removal could commit, say).
-      history.trace("quorum lost for good");
+      history.trace(`quorum lost for good: ${describePeers(run)}`);
       run.quorumLost = true;
       return;
     }
