@@ -53,8 +53,7 @@ describe("a removed or joining peer with a stale view of the leader rejoins once
     await s.run(300);
     expect(s.joined.has("p4")).toBe(false);
     // The leader's process is gone, and nothing tells the room (a frozen-then-killed tab, a lost link).
-    s.clock.drop(leader.localPeerId);
-    s.network.crash(leader.localPeerId, false);
+    s.crash(leader.localPeerId);
     expect(await s.run(5000, () => s.joined.has("p4"))).toBe(true);
   });
 });

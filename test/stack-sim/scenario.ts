@@ -24,26 +24,44 @@ export class Scenario {
   readonly network: SimNetwork;
   readonly peers = new Map<string, Hamok>();
   readonly joined = new Set<string>();
+  private readonly incarnations = new Map<string, number>();
 
   constructor(seed = 1) {
     this.network = new SimNetwork(this.clock, createSeededRandom(seed));
   }
 
-  /** A peer with the scenario timings (and `config`), joining at once. */
+  /**
+   * A peer with the scenario timings (and `config`), joining at once. Adding an id again starts a new
+   * incarnation of it (after {@link crash}), on a clock domain of its own.
+   */
   add(peerId: string, config: Partial<HamokConstructorConfig> = {}): Hamok {
+    const incarnation = (this.incarnations.get(peerId) ?? 0) + 1;
+    this.incarnations.set(peerId, incarnation);
     const hamok = new Hamok({
       ...SCENARIO_TIMINGS,
       peerId,
-      seed: this.peers.size + 1,
-      clock: this.clock.domain(peerId),
+      seed: this.peers.size + incarnation,
+      clock: this.clock.domain(this.domain(peerId)),
       ...config,
     });
+    this.joined.delete(peerId);
     this.peers.set(peerId, hamok);
     void hamok.join({ transport: this.network.transport() }).then(
       () => this.joined.add(peerId),
       () => undefined,
     );
     return hamok;
+  }
+
+  /** The clock domain of the current incarnation of `peerId`. */
+  domain(peerId: string): string {
+    return `${peerId}#${this.incarnations.get(peerId) ?? 0}`;
+  }
+
+  /** The process of `peerId` is gone: nothing of it runs, nothing reaches it, nobody is told. */
+  crash(peerId: string): void {
+    this.clock.drop(this.domain(peerId));
+    this.network.crash(peerId, false);
   }
 
   peer(peerId: string): Hamok {
