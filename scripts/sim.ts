@@ -7,7 +7,7 @@
  *   npm run sim -- --seeds 100 --storage indexeddb      # core: stable storage on IndexedDB (fake-indexeddb)
  *   npm run sim -- --stack --seeds 1000 --from 1       # stack: seeds 1..1000 (3, 5 and 7 peers by seed)
  *   npm run sim -- --stack --seed 123                  # stack: replay one run (prints its trace tail on failure)
- *   npm run sim -- --stack --seeds 50 --storage indexeddb --duration 8000 --peers 7 --max-voters 5
+ *   npm run sim -- --stack --seeds 50 --storage indexeddb --duration 8000 --peers 7 --max-voters 5 --clients 3
  *
  * Prints a summary table; exits 1 when any run violated a property, and
  * prints the command that replays each failing run.
@@ -40,11 +40,13 @@ if (process.argv.includes("--stack")) {
   const peers = arg("peers");
   const maxVoters = arg("max-voters");
   const durationMs = arg("duration");
+  const clientsPerPeer = arg("clients");
   process.exitCode = await runStackSeeds(seeds, {
     storage: stackStorage,
     ...(peers === undefined ? {} : { peers }),
     ...(maxVoters === undefined ? {} : { maxVoters }),
     ...(durationMs === undefined ? {} : { durationMs }),
+    ...(clientsPerPeer === undefined ? {} : { clientsPerPeer }),
   });
   process.exit();
 }

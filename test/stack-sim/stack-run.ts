@@ -16,6 +16,8 @@ export interface StackRunOptions {
   readonly storage: StackStorage;
   /** Virtual ms of workload under faults (the final healed phase comes after). */
   readonly durationMs: number;
+  /** Concurrent clients on each peer (each awaits its own operations one at a time). */
+  readonly clientsPerPeer: number;
 }
 
 /** Timings of every peer: 20 ms ticks, elections after 100-200 ms of silence. */
@@ -120,10 +122,13 @@ export class StackRun {
         if (peer.status !== "joining") return;
         peer.status = "up";
         this.history.trace(`${peer.domain} joined`);
-        void runClient(
-          { random: this.random, history: this.history, delivered: this.delivered, active: () => this.workloadOn },
-          peer,
-        );
+        const host = {
+          random: this.random,
+          history: this.history,
+          delivered: this.delivered,
+          active: () => this.workloadOn,
+        };
+        for (let i = 0; i < this.options.clientsPerPeer; i++) void runClient(host, peer, i);
       },
       (error: unknown) => this.history.trace(`${peer.domain} join failed ${String(error)}`),
     );

@@ -50,4 +50,12 @@ describe("stack simulation on IndexedDB RaftLogs (fake-indexeddb): crashes resta
     expect(totals.snapshots).toBeGreaterThan(100);
     expect(totals.ok).toBeGreaterThan(1000);
   });
+
+  it("runs several concurrent clients per peer when asked (more contention, same checks)", async () => {
+    const one = await runStackSimulation({ seed: 7 });
+    const three = await runStackSimulation({ seed: 7, clientsPerPeer: 3 });
+    expect(three.violations).toEqual([]);
+    expect(three.operations.ok).toBeGreaterThan(2 * one.operations.ok);
+    expect(three.replay).toBe("npm run sim -- --stack --seed 7 --clients 3");
+  });
 });

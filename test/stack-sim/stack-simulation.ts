@@ -55,7 +55,7 @@ const HEALED_PHASE_MS = 6000;
 export function defaultsFor(seed: number): StackRunOptions {
   const peers = [3, 5, 3, 7, 5, 3][seed % 6]!;
   const maxVoters = peers === 7 ? 5 : peers === 5 && seed % 4 === 1 ? 3 : peers;
-  return { seed, peers, maxVoters, storage: "memory", durationMs: 4000 };
+  return { seed, peers, maxVoters, storage: "memory", durationMs: 4000, clientsPerPeer: 1 };
 }
 
 /** One seeded run. */
@@ -106,6 +106,7 @@ export function replayCommand(opts: StackRunOptions): string {
     opts.maxVoters === d.maxVoters ? "" : ` --max-voters ${opts.maxVoters}`,
     opts.storage === d.storage ? "" : ` --storage ${opts.storage}`,
     opts.durationMs === d.durationMs ? "" : ` --duration ${opts.durationMs}`,
+    opts.clientsPerPeer === d.clientsPerPeer ? "" : ` --clients ${opts.clientsPerPeer}`,
   ].join("");
   return `npm run sim -- --stack --seed ${opts.seed}${extra}`;
 }

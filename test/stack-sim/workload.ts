@@ -32,10 +32,13 @@ function sleep(clock: HamokClock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
-/** Runs the client of `peer` until the workload ends or the peer goes (a crashed peer's sleep never ends). */
-export async function runClient(host: WorkloadHost, peer: SimPeer): Promise<void> {
+/**
+ * Runs client number `index` of `peer` until the workload ends or the peer goes (a crashed peer's
+ * sleep never ends). Several clients of one peer run concurrently, as several parts of one app do.
+ */
+export async function runClient(host: WorkloadHost, peer: SimPeer, index: number): Promise<void> {
   const clock = peer.hamok.config.clock;
-  const client = `${peer.id}#${peer.incarnation}`;
+  const client = index === 0 ? `${peer.id}#${peer.incarnation}` : `${peer.id}#${peer.incarnation}c${index}`;
   /** The last value this client saw per key: compare-and-set candidates that often succeed. */
   const seen = new Map<string, string>();
   let n = 0;
