@@ -1,168 +1,109 @@
 /**
- * Browser cluster benchmark: 3 Chromium tabs of the demo over WebRTC, each persisting to IndexedDB.
+ * Browser cluster benchmark: 3 Chromium tabs of a bare page (the library, no rendering), each a hamok peer over
+ * WebRTC persisting to IndexedDB, with `relaxed` and with `strict` durability; the floors measured in the same
+ * browser and run; the Yjs baseline (y-webrtc); and the demo's own figures beside the bare page's.
  *
- *   npx tsx bench/browser-cluster.ts            (re-runs itself inside a private network namespace)
+ *   npx tsx bench/browser-cluster.ts [--no-demo]     (re-runs itself inside a private network namespace)
  *
- * Prints commit latency (p50/p99) of writes from a follower tab, sustained write throughput, failover time
- * after the leader tab closes or stalls, and the catch-up time of a late tab on 10,000 entries. The tabs
- * run in a persistent (on-disk) browser profile: the default incognito context keeps IndexedDB in memory,
- * which would leave persistence out of the numbers. Needs root (for the namespace) and /usr/bin/chromium.
+ * The "x floor" column divides each figure by what it is read against: a follower write by its physical
+ * floor (two data-channel round trips and one IndexedDB transaction of that durability), hamok's write by a
+ * Yjs update reaching the other tab (the price of consensus), the demo's figure by the bare page's.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "@playwright/test";
-import config from "../e2e/playwright.config";
-import { DEMO_ORIGIN, startE2eServers } from "../e2e/servers";
-import { demoUrl } from "../e2e/tabs";
+import { startCluster, uniqueRoom } from "./browser/cluster";
+import { demoCatchUp, demoFailover, demoRoles, demoWriteLatencies, openDemoTab, startDemo } from "./browser/demo-tabs";
+import { followerWriteFloor, measureFloors } from "./browser/floors";
+import { type BenchBrowser, startBenchBrowser } from "./browser/harness";
+import { measureYjs } from "./browser/yjs-baseline";
+import { followerWrites } from "./browser-cluster-writes";
 import { type BenchRow, runInNamespace } from "./namespace-bench";
 
 const LATENCY_WRITES = 300;
-const THROUGHPUT_WRITES = 5_000;
-const THROUGHPUT_CONCURRENCY = 200;
+const LATENCY_WARM_UP = 30;
 const CATCH_UP_ENTRIES = 10_000;
 
-type Row = BenchRow;
-
-async function openTab(context: BrowserContext, room: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(demoUrl(room));
-  await page.waitForFunction(() => window.hamokDemo !== undefined);
-  await page.evaluate(() => window.hamokDemo!.joined);
-  return page;
-}
-
-async function roles(pages: readonly Page[]): Promise<{ leader: Page; followers: Page[] }> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const states = await Promise.all(pages.map((page) => page.evaluate(() => window.hamokDemo!.inspect())));
-    const leaders = states.filter((state) => state.role === "leader");
-    if (leaders.length === 1 && states.every((state) => state.leaderId === leaders[0]!.peerId)) {
-      const index = states.indexOf(leaders[0]!);
-      return { leader: pages[index]!, followers: pages.filter((_, i) => i !== index) };
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error("the tabs did not agree on one leader");
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-/** Sequential writes from a follower: each is forwarded to the leader, persisted by a quorum, applied here. */
-function followerLatencies(follower: Page): Promise<number[]> {
-  return follower.evaluate(async (count) => {
-    const { tasks, hamok } = window.hamokDemo!.cluster;
-    const samples: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const started = performance.now();
-      await tasks.set(`latency-${i}`, { text: `latency ${i}`, done: false, author: hamok.localPeerId, createdAt: i });
-      samples.push(performance.now() - started);
-    }
-    return samples;
-  }, LATENCY_WRITES);
-}
-
-/** Resolves (in ms since the epoch) when one of `pages` sees a leader other than `oldLeaderId`. */
-function watchNewLeader(pages: readonly Page[], oldLeaderId: string): Promise<number> {
-  const never = new Promise<number>(() => undefined);
-  return Promise.race(
-    pages.map((page) =>
-      page
-        .evaluate(async (old) => {
-          const { hamok } = window.hamokDemo!.cluster;
-          for (;;) {
-            const leaderId = hamok.raft.leaderId;
-            if (leaderId !== undefined && leaderId !== old) return Date.now();
-            await new Promise((done) => setTimeout(done, 5));
-          }
-        }, oldLeaderId)
-        // A page closed before it saw the new leader simply does not win the race.
-        .catch(() => never),
-    ),
-  );
-}
-
-async function failover(context: BrowserContext, room: string, how: "close" | "stall"): Promise<number> {
-  const pages = [await openTab(context, room), await openTab(context, room), await openTab(context, room)];
-  const { leader, followers } = await roles(pages);
-  const oldLeaderId = await leader.evaluate(() => window.hamokDemo!.cluster.hamok.localPeerId);
-  const elected = watchNewLeader(followers, oldLeaderId);
-  const started = Date.now();
-  if (how === "close") {
-    await leader.close();
-  } else {
-    const cdp = await context.newCDPSession(leader);
-    await cdp.send("Debugger.enable");
-    await cdp.send("Debugger.pause");
-  }
-  const ms = (await elected) - started;
-  for (const page of pages) if (!page.isClosed()) await page.close().catch(() => undefined);
-  return ms;
-}
-
-async function run(): Promise<Row[]> {
-  const outDir = await mkdtemp(join(tmpdir(), "hamok-bench-demo-"));
-  const profile = await mkdtemp(join(tmpdir(), "hamok-bench-profile-"));
-  const servers = await startE2eServers(outDir);
-  const context = await chromium.launchPersistentContext(profile, {
-    ...config.use?.launchOptions,
-    baseURL: DEMO_ORIGIN,
-    viewport: { width: 1000, height: 700 },
-  });
-  const rows: Row[] = [];
-  try {
-    const room = `bench-${Date.now().toString(36)}`;
-    const pages = [await openTab(context, room), await openTab(context, room), await openTab(context, room)];
-    const { leader, followers } = await roles(pages);
-
-    const latencies = (await followerLatencies(followers[0]!)).sort((a, b) => a - b);
-    rows.push({ name: "commit latency from a follower, p50", value: percentile(latencies, 50), unit: "ms" });
-    rows.push({ name: "commit latency from a follower, p99", value: percentile(latencies, 99), unit: "ms" });
-
-    const started = performance.now();
-    await leader.evaluate(
-      ([count, concurrency]) => window.hamokDemo!.bulkAdd("throughput", count!, concurrency!),
-      [THROUGHPUT_WRITES, THROUGHPUT_CONCURRENCY],
+async function bare(browser: BenchBrowser): Promise<{ rows: BenchRow[]; relaxedP50: number }> {
+  const floors = await measureFloors(browser);
+  const rtt = floors.rtcRtt.p50;
+  const rows: BenchRow[] = [
+    { name: "floor: raw data-channel round trip, p50", value: rtt, unit: "ms" },
+    { name: "floor: raw data-channel round trip, p99", value: floors.rtcRtt.p99, unit: "ms" },
+    { name: "floor: one IndexedDB transaction (relaxed), p50", value: floors.idbRelaxed.p50, unit: "ms" },
+    { name: "floor: one IndexedDB transaction (strict), p50", value: floors.idbStrict.p50, unit: "ms" },
+  ];
+  let relaxedP50 = Number.NaN;
+  for (const durability of ["relaxed", "strict"] as const) {
+    const floor = followerWriteFloor(rtt, durability === "relaxed" ? floors.idbRelaxed.p50 : floors.idbStrict.p50);
+    const cluster = await startCluster(browser, 3, { transport: "webrtc", durability });
+    const figures = await followerWrites(cluster);
+    await cluster.stop();
+    if (durability === "relaxed") relaxedP50 = figures.p50;
+    rows.push(
+      { name: `${durability}: floor of a follower write (2 RTT + 1 transaction)`, value: floor, unit: "ms" },
+      { name: `${durability}: follower write, p50`, value: figures.p50, unit: "ms", floor },
+      { name: `${durability}: follower write, p99`, value: figures.p99, unit: "ms", floor },
+      {
+        name: `${durability}: follower writes, ${figures.inFlight} in flight`,
+        value: figures.perSecond,
+        unit: "ops/s",
+      },
     );
-    const seconds = (performance.now() - started) / 1000;
-    rows.push({
-      name: `throughput, ${THROUGHPUT_CONCURRENCY} writes in flight`,
-      value: THROUGHPUT_WRITES / seconds,
-      unit: "ops/s",
-    });
-
-    // Fill up to 10,000 entries, then time a new tab from navigation to joined with every entry applied.
-    const size = await leader.evaluate(() => window.hamokDemo!.cluster.tasks.size);
-    await leader.evaluate((count) => window.hamokDemo!.bulkAdd("fill", count, 200), CATCH_UP_ENTRIES - size);
-    const catchUpStarted = performance.now();
-    const late = await openTab(context, room);
-    await late.waitForFunction((count) => window.hamokDemo!.cluster.tasks.size >= count, CATCH_UP_ENTRIES);
-    rows.push({ name: "late tab catch-up on 10,000 entries", value: performance.now() - catchUpStarted, unit: "ms" });
-    for (const page of [...pages, late]) await page.close();
-
-    rows.push({
-      name: "failover after the leader tab closes",
-      value: await failover(context, `${room}-close`, "close"),
-      unit: "ms",
-    });
-    rows.push({
-      name: "failover after the leader tab stalls",
-      value: await failover(context, `${room}-stall`, "stall"),
-      unit: "ms",
-    });
-  } finally {
-    await context.close();
-    await servers.close();
-    await rm(outDir, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
   }
-  return rows;
+  const yjs = await measureYjs(browser, "webrtc");
+  rows.push(
+    { name: "Yjs: map update reaches the other tab over y-webrtc, p50", value: yjs.p50, unit: "ms", floor: rtt / 2 },
+    { name: "Yjs: map update reaches the other tab over y-webrtc, p99", value: yjs.p99, unit: "ms" },
+    { name: "price of consensus: relaxed follower write p50 / Yjs p50", value: relaxedP50, unit: "ms", floor: yjs.p50 },
+  );
+  return { rows, relaxedP50 };
+}
+
+async function demo(browser: BenchBrowser, bareP50: number): Promise<BenchRow[]> {
+  const servers = await startDemo();
+  try {
+    const room = uniqueRoom("demo-3");
+    const pages = [];
+    for (let i = 0; i < 3; i++) pages.push(await openDemoTab(browser.context, room));
+    const { followers } = await demoRoles(pages, 3);
+    const latency = await demoWriteLatencies(followers[0]!, "latency", LATENCY_WRITES, LATENCY_WARM_UP);
+    for (const page of pages) await page.close();
+    return [
+      { name: "demo (x = vs bare page): follower write, p50", value: latency.p50, unit: "ms", floor: bareP50 },
+      { name: "demo: follower write, p99", value: latency.p99, unit: "ms" },
+      {
+        name: "demo: late tab catch-up on 10,000 entries",
+        value: await demoCatchUp(browser.context, CATCH_UP_ENTRIES),
+        unit: "ms",
+      },
+      {
+        name: "demo: failover after the leader tab closes",
+        value: await demoFailover(browser.context, "close"),
+        unit: "ms",
+      },
+      {
+        name: "demo: failover after the leader tab stalls",
+        value: await demoFailover(browser.context, "stall"),
+        unit: "ms",
+      },
+    ];
+  } finally {
+    await servers.close();
+  }
+}
+
+async function run(): Promise<BenchRow[]> {
+  const browser = await startBenchBrowser();
+  try {
+    const { rows, relaxedP50 } = await bare(browser);
+    if (!process.argv.includes("--no-demo")) rows.push(...(await demo(browser, relaxedP50)));
+    return rows;
+  } finally {
+    await browser.close();
+  }
 }
 
 runInNamespace(
   import.meta.url,
-  "hamok browser cluster: 3 Chromium tabs, WebRTC data channels, IndexedDB (relaxed durability)",
+  "hamok browser cluster: 3 Chromium tabs (bare page), WebRTC data channels, IndexedDB relaxed and strict",
   run,
-  600_000,
+  900_000,
 );

@@ -15,21 +15,32 @@ export interface BenchRow {
   readonly name: string;
   readonly value: number;
   readonly unit: string;
+  /**
+   * The floor this figure is read against, in the same unit and measured in the same run: the table prints
+   * `value / floor` beside the value (how far above the physical limit the figure is).
+   */
+  readonly floor?: number;
 }
 
 function insideNamespace(): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === NAMESPACE_ADDRESS));
 }
 
-/** Print `rows` under `title` as a table of measurement, value and unit. */
+function formatValue(value: number): string {
+  return value >= 1000 ? Math.round(value).toLocaleString("en-US") : value.toFixed(3);
+}
+
+/** Print `rows` under `title` as a table of measurement, value, unit and (where a row has one) ratio to its floor. */
 export function printBenchTable(title: string, rows: readonly BenchRow[]): void {
   console.log(`${title}\n`);
   const width = Math.max(...rows.map((row) => row.name.length));
-  console.log(`${"measurement".padEnd(width)} | ${"value".padStart(12)} | unit`);
-  console.log(`${"-".repeat(width)}-|-${"-".repeat(12)}-|-------`);
+  console.log(`${"measurement".padEnd(width)} | ${"value".padStart(12)} | ${"unit".padEnd(6)} | x floor`);
+  console.log(`${"-".repeat(width)}-|-${"-".repeat(12)}-|-${"-".repeat(6)}-|--------`);
   for (const row of rows) {
-    const value = row.value >= 1000 ? Math.round(row.value).toLocaleString("en-US") : row.value.toFixed(3);
-    console.log(`${row.name.padEnd(width)} | ${value.padStart(12)} | ${row.unit}`);
+    const ratio = row.floor === undefined || row.floor <= 0 ? "" : `${(row.value / row.floor).toFixed(1)}x`;
+    console.log(
+      `${row.name.padEnd(width)} | ${formatValue(row.value).padStart(12)} | ${row.unit.padEnd(6)} | ${ratio}`,
+    );
   }
 }
 

@@ -1,9 +1,15 @@
-import { runFacadeBench } from "./facade";
+import { type BenchRow, runFacadeBench } from "./facade";
 
-/** `npm run bench`: print the facade benchmark as a table. */
+/** `npm run bench`: the facade benchmark with messages passed by reference, then structured-cloned per delivery. */
 async function main(): Promise<void> {
   console.log("hamok facade benchmark: 3 peers, one Node process, in-memory hub, default options\n");
-  const rows = await runFacadeBench();
+  console.log("messages passed by reference (MemoryHub default)\n");
+  printTable(await runFacadeBench());
+  console.log("\nmessages structured-cloned per delivery (MemoryHub cloneMessages: what BroadcastChannel does)\n");
+  printTable(await runFacadeBench({ cloneMessages: true }));
+}
+
+function printTable(rows: readonly BenchRow[]): void {
   const width = Math.max(...rows.map((row) => row.name.length));
   console.log(`${"measurement".padEnd(width)} | ${"value".padStart(12)} | unit   | target       | met`);
   console.log(`${"-".repeat(width)}-|-${"-".repeat(12)}-|--------|--------------|----`);

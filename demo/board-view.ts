@@ -1,7 +1,9 @@
 import { addTask, removeTask, renameBoard, toggleTask, wave } from "./actions";
 import type { DemoCluster } from "./cluster";
-import { ago, coalesce, h } from "./dom";
+import { ago, h } from "./dom";
+import { perFrame } from "./frame-scheduler";
 import { shortId, type Task } from "./model";
+import { firstTasks } from "./task-order";
 
 /** Tasks shown at most; a bulk import of thousands only shows a count beyond this. */
 const MAX_SHOWN_TASKS = 100;
@@ -87,12 +89,17 @@ export function mountBoard(root: HTMLElement, cluster: DemoCluster): void {
     }, 4_000);
   }
 
-  const renderTasks = coalesce(() => {
-    const entries = [...cluster.tasks.entries()].sort(byCreation);
-    list.replaceChildren(...entries.slice(0, MAX_SHOWN_TASKS).map(([id, task]) => taskItem(id, task)));
-    const open = entries.filter(([, task]) => !task.done).length;
-    count.textContent = `${open} open · ${entries.length} total`;
-    more.textContent = entries.length > MAX_SHOWN_TASKS ? `… and ${entries.length - MAX_SHOWN_TASKS} more` : "";
+  // What the list shows, as text: a frame whose commits changed none of the shown tasks rebuilds no DOM.
+  let shownSignature = "";
+  const renderTasks = perFrame(() => {
+    const { shown, open, total } = firstTasks(cluster.tasks.entries(), MAX_SHOWN_TASKS);
+    const signature = JSON.stringify(shown);
+    if (signature !== shownSignature) {
+      shownSignature = signature;
+      list.replaceChildren(...shown.map(([id, task]) => taskItem(id, task)));
+    }
+    count.textContent = `${open} open · ${total} total`;
+    more.textContent = total > MAX_SHOWN_TASKS ? `… and ${total - MAX_SHOWN_TASKS} more` : "";
   });
 
   function taskItem(id: string, task: Task): HTMLLIElement {
@@ -120,7 +127,7 @@ export function mountBoard(root: HTMLElement, cluster: DemoCluster): void {
     );
   }
 
-  const renderBoard = coalesce(() => {
+  const renderBoard = perFrame(() => {
     const current = cluster.board.get("title") ?? DEFAULT_TITLE;
     if (document.activeElement !== title) title.value = current;
     document.title = `${current} · hamok demo`;
@@ -165,10 +172,6 @@ export function mountBoard(root: HTMLElement, cluster: DemoCluster): void {
       if (peerId !== cluster.hamok.localPeerId) showToast(`${shortId(peerId)} waves at everyone`);
     });
   });
-}
-
-function byCreation([idA, a]: [string, Task], [idB, b]: [string, Task]): number {
-  return a.createdAt - b.createdAt || (idA < idB ? -1 : idA > idB ? 1 : 0);
 }
 
 function showToast(message: string): void {

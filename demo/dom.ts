@@ -24,21 +24,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
-/**
- * Coalesce many change notifications into one render, at most every `delayMs`: a burst of thousands
- * of replicated writes (a snapshot install, a bulk import) then costs one render, not thousands.
- */
-export function coalesce(render: () => void, delayMs = 50): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return () => {
-    if (timer !== undefined) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      render();
-    }, delayMs);
-  };
-}
-
 /** A short relative time, e.g. "4 s ago". */
 export function ago(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));

@@ -74,7 +74,7 @@ export class Leader {
       const pr = new Progress(r.log.lastIndex() + 1, r.opts.maxInflightMessages);
       if (id === r.id) {
         pr.becomeReplicate();
-        pr.maybeUpdate(r.log.lastIndex());
+        pr.maybeUpdate(this.#selfDurableIndex());
       }
       this.prs.set(id, pr);
     }
@@ -155,8 +155,25 @@ export class Leader {
     }
   }
 
+  /**
+   * How far the leader's own log counts toward a quorum: all of it when each Ready is persisted before it
+   * is sent, else only what the runtime confirmed durable (thesis §10.2.1: the leader may send before its
+   * own write completes, but counts itself only once it has).
+   */
+  #selfDurableIndex(): number {
+    const log = this.#r.log;
+    return this.#r.opts.asyncStorageWrites ? Math.min(log.persisted, log.lastIndex()) : log.lastIndex();
+  }
+
+  /** The runtime confirmed a save (asynchronous storage writes): count our own log up to it, maybe commit. */
+  selfPersisted(): void {
+    const pr = this.prs.get(this.#r.id);
+    if (pr === undefined || !pr.maybeUpdate(this.#selfDurableIndex())) return;
+    if (this.#maybeCommit() && this.#afterCommit()) this.#bcastAppend(true);
+  }
+
   #afterLocalAppend(): void {
-    this.prs.get(this.#r.id)?.maybeUpdate(this.#r.log.lastIndex());
+    this.prs.get(this.#r.id)?.maybeUpdate(this.#selfDurableIndex());
     // A single voter commits alone; otherwise the append goes out now, not on the next heartbeat.
     if (this.#maybeCommit() && !this.#afterCommit()) return;
     this.#bcastAppend(false);

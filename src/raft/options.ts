@@ -13,6 +13,7 @@ export interface RaftOptions {
   readonly maxUncommittedEntries: number;
   readonly snapshotChunkBytes: number;
   readonly sizeOf: (data: unknown) => number;
+  readonly asyncStorageWrites: boolean;
 }
 
 export function resolveOptions(config: RaftConfig): RaftOptions {
@@ -29,5 +30,6 @@ export function resolveOptions(config: RaftConfig): RaftOptions {
     maxUncommittedEntries: Math.max(1, config.maxUncommittedEntries ?? 10_000),
     snapshotChunkBytes: Math.max(1, config.snapshotChunkBytes ?? 64 * 1024),
     sizeOf: config.sizeOf ?? defaultSizeOf,
+    asyncStorageWrites: config.asyncStorageWrites ?? false,
   };
 }

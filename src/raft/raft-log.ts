@@ -4,7 +4,8 @@ import type { Entry, Snapshot } from "./types";
 /**
  * The in-memory Raft log (etcd's raftLog + unstable): a snapshot followed by
  * contiguous entries. `stabled` is the last index handed to the runtime for
- * persistence; `applying` the last index handed out for applying; `applied`
+ * persistence; `persisted` the last index the runtime confirmed durable via
+ * `advance`; `applying` the last index handed out for applying; `applied`
  * the last index the runtime confirmed via `advance`.
  *
  * Invariant: applied <= applying <= committed <= lastIndex, and
@@ -16,6 +17,8 @@ export class RaftLog {
   pendingSnapshot: Snapshot | undefined;
   entries: Entry[];
   stabled: number;
+  /** The last index confirmed durable (a truncation lowers it: the replaced entries no longer count). */
+  persisted: number;
   committed: number;
   applying: number;
   applied: number;
@@ -35,6 +38,7 @@ export class RaftLog {
     }
     this.entries = kept;
     this.stabled = this.lastIndex();
+    this.persisted = this.stabled;
     this.committed = Math.min(Math.max(committed, snapshot.meta.index), this.lastIndex());
     this.applied = snapshot.meta.index;
     this.applying = snapshot.meta.index;
@@ -152,6 +156,7 @@ export class RaftLog {
       this.entries.length = Math.max(0, keep);
       this.truncated = true;
       if (this.stabled >= first) this.stabled = first - 1;
+      if (this.persisted >= first) this.persisted = first - 1;
     }
     for (const e of ents) this.entries.push(e);
     return this.lastIndex();
@@ -188,6 +193,8 @@ export class RaftLog {
     this.entries = [];
     this.committed = snapshot.meta.index;
     this.stabled = snapshot.meta.index;
+    // Durable once the runtime saved it (advance); the entries it replaced no longer count.
+    this.persisted = Math.min(this.persisted, snapshot.meta.index);
     this.applying = snapshot.meta.index;
   }
 

@@ -153,9 +153,20 @@ export class RaftNode {
     return rd;
   }
 
-  /** The runtime persisted, sent and applied `ready`. */
+  /**
+   * The runtime persisted, sent and applied `ready`. With `asyncStorageWrites` it may have sent the messages
+   * before the save completed, but calls this only once the save is durable: a leader then counts its own
+   * log up to the Ready's entries toward the commit quorum (thesis §10.2.1).
+   */
   advance(ready: Ready): void {
     const log = this.#raft.log;
+    if (ready.snapshot) log.persisted = Math.max(log.persisted, ready.snapshot.meta.index);
+    const lastSaved = ready.entries[ready.entries.length - 1];
+    // An entry replaced while this Ready was being saved is not the one that was saved (log matching, §5.3).
+    if (lastSaved && log.term(lastSaved.index) === lastSaved.term) {
+      log.persisted = Math.max(log.persisted, lastSaved.index);
+    }
+    if (this.#raft.opts.asyncStorageWrites) this.#raft.leader?.selfPersisted();
     if (ready.snapshot) log.applied = Math.max(log.applied, ready.snapshot.meta.index);
     const last = ready.committedEntries[ready.committedEntries.length - 1];
     if (last) log.applied = Math.max(log.applied, last.index);

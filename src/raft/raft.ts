@@ -89,7 +89,10 @@ export class Raft {
     };
     this.log = new RaftLog(snapshot, entries, hard.commit);
     // Bootstrap entries are new: they go out for persistence in the first Ready.
-    if (bootstrap) this.log.stabled = 0;
+    if (bootstrap) {
+      this.log.stabled = 0;
+      this.log.persisted = 0;
+    }
     this.term = hard.term;
     this.vote = hard.vote;
     this.recomputeConf();

@@ -197,6 +197,14 @@ export interface RaftConfig {
   readonly snapshotChunkBytes?: number;
   /** Estimated size in bytes of an entry's data, for batching. Default: a structural estimate. */
   readonly sizeOf?: (data: unknown) => number;
+  /**
+   * The runtime sends a leader's appends while it is still persisting the same entries locally (thesis
+   * §10.2.1, etcd's asynchronous storage writes), and reports each save's completion with `advance()`. The
+   * leader then counts its own log toward the commit quorum only up to what `advance()` reported persisted.
+   * Default false: the runtime persists each Ready before anything else, so the leader counts an entry as
+   * soon as it appends it.
+   */
+  readonly asyncStorageWrites?: boolean;
 }
 
 /** What a core is restarted from: exactly what the runtime persisted. */

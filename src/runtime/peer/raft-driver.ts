@@ -1,18 +1,30 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
 import { HamokError } from "../../errors";
 import type { RaftNode } from "../../raft/index";
-import type { ConfState, Entry, RaftMessage, Ready, Snapshot } from "../../raft/types";
+import type { ConfState, Entry, HardState, RaftMessage, Ready, Snapshot } from "../../raft/types";
 import type { RaftLogs, SaveBatch } from "../../storage/raft-logs";
 
 /**
  * Drives a {@link RaftNode}: a timer calls `tick()`; every input schedules one
  * flush in a microtask, so everything that happens in one turn of the event
- * loop (say 10,000 proposals) shares one Ready and one `save()`. A flush obeys
- * the persistence rule of Raft (§5, Figure 2: "respond to RPCs only after
- * updating stable storage"): save the Ready's hard state, entries and snapshot,
- * then send its messages, then apply, then `advance()`; and loops while the core
- * has more. Messages are sent as soon as they are produced, so a write commits
- * in one network round trip instead of waiting for the next heartbeat.
+ * loop (say 10,000 proposals) shares one Ready and one `save()`. Messages are
+ * sent as soon as the persistence rule allows, so a write commits in about one
+ * network round trip instead of waiting for the next heartbeat.
+ *
+ * The persistence rule (§5, Figure 2: "respond to RPCs only after updating
+ * stable storage") with asynchronous storage writes (thesis §10.2.1, etcd's
+ * AsyncStorageWrites): the saves of successive Readies run one after another,
+ * in order, while the core goes on producing Readies. A Ready whose messages
+ * acknowledge something (entries, a term, a vote, a snapshot) sends them only
+ * once its save is durable; so does every follower. A leader's Ready that
+ * changes neither term nor vote sends its appends at once, while its own save
+ * of the same entries runs; the core counts the leader's copy toward the
+ * quorum only when `advance()` reports that save done. A Ready that needs no
+ * durability at all (only a new commit index) is sent and applied without
+ * waiting, and its hard state is not saved on its own: it rides along with
+ * the next save, or is saved on the next tick if nothing else is (the commit
+ * index is learned again from the leader after a restart, so a late one loses
+ * nothing). Applying, `advance()` and the hooks run per Ready in Ready order.
  */
 
 /** What the driver calls back into. */
@@ -55,6 +67,18 @@ export class RaftDriver {
   private scheduled = false;
   private flushing = false;
   private stopped = false;
+  /** The last save handed to the storage: each save starts once the previous one is durable. */
+  private saves: Promise<void> = Promise.resolve();
+  /** The last Ready's completion (send if held, apply, advance): completions run in Ready order. */
+  private tail: Promise<void> = Promise.resolve();
+  /** Readies whose messages wait for their save: while any does, later messages wait too (send order). */
+  private held = 0;
+  /** A hard state that changed only its commit index and is not saved yet (see the module comment). */
+  private unsavedHardState: HardState | undefined;
+  /** Role and hard state as of the last Ready handed out. */
+  private role: string;
+  private term: number;
+  private vote: string | null;
   private pendingSnapshot: PendingSnapshot | undefined;
   private applied = 0;
   private snapshotIndex = 0;
@@ -75,6 +99,9 @@ export class RaftDriver {
     private readonly options: RaftDriverOptions,
   ) {
     const status = node.status();
+    this.role = status.role;
+    this.term = status.term;
+    this.vote = status.vote;
     this.applied = status.applied;
     this.snapshotIndex = status.snapshotIndex;
     this.confState = status.confState;
@@ -121,6 +148,7 @@ export class RaftDriver {
   private tick(): void {
     if (this.stopped) return;
     this.node.tick();
+    this.saveDeferredHardState();
     this.maybeCompactExpired();
     this.hooks.onTick();
     this.schedule();
@@ -136,39 +164,84 @@ export class RaftDriver {
     });
   }
 
-  private async flush(): Promise<void> {
+  /** Take every Ready the core has and start its save; send what may go at once; queue the rest in order. */
+  private flush(): void {
     if (this.flushing || this.stopped) return;
     this.flushing = true;
     try {
-      while (!this.stopped && this.node.hasReady()) {
-        const ready = this.node.ready();
-        await this.persist(ready);
-        if (this.stopped) return;
-        for (const message of ready.messages) this.hooks.send(message);
-        this.apply(ready);
-        this.node.advance(ready);
-        this.counters.readies++;
-        this.hooks.afterReady(ready);
-        await this.maybeSnapshot();
-      }
+      while (!this.stopped && this.node.hasReady()) this.handle(this.node.ready());
     } catch (error) {
-      this.close();
-      const fatal =
-        error instanceof HamokError ? error : new HamokError("StorageFailure", "raft runtime failed", { cause: error });
-      this.hooks.onFatal(fatal);
+      this.fail(error);
     } finally {
       this.flushing = false;
     }
   }
 
-  private async persist(ready: Ready): Promise<void> {
-    if (ready.hardState === undefined && ready.entries.length === 0 && ready.snapshot === undefined) return;
+  private handle(ready: Ready): void {
+    const termOrVote =
+      ready.hardState !== undefined && (ready.hardState.term !== this.term || ready.hardState.vote !== this.vote);
+    if (ready.softState !== undefined) this.role = ready.softState.role;
+    if (ready.hardState !== undefined) {
+      this.term = ready.hardState.term;
+      this.vote = ready.hardState.vote;
+    }
+    const mustSync = termOrVote || ready.entries.length > 0 || ready.snapshot !== undefined;
+    const saved = mustSync ? this.persist(ready) : this.deferHardState(ready);
+    // Leader appends go out with the save running (§10.2.1); nothing overtakes messages still held.
+    const sendNow = !termOrVote && ready.snapshot === undefined && this.role === "leader" && this.held === 0;
+    if (sendNow) for (const message of ready.messages) this.hooks.send(message);
+    else this.held++;
+    const gate = mustSync ? Promise.all([this.tail, saved]) : this.tail;
+    this.tail = gate.then(() => this.complete(ready, !sendNow)).catch((error: unknown) => this.fail(error));
+  }
+
+  /** After the Ready's save (when it needed one) and every earlier Ready's completion. */
+  private async complete(ready: Ready, heldMessages: boolean): Promise<void> {
+    if (this.stopped) return;
+    if (heldMessages) {
+      this.held--;
+      for (const message of ready.messages) this.hooks.send(message);
+    }
+    this.apply(ready);
+    this.node.advance(ready);
+    this.counters.readies++;
+    this.hooks.afterReady(ready);
+    await this.maybeSnapshot();
+    // advance() may have let the leader commit (its own copy now counts): take that Ready.
+    this.schedule();
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    this.close();
+    const fatal =
+      error instanceof HamokError ? error : new HamokError("StorageFailure", "raft runtime failed", { cause: error });
+    this.hooks.onFatal(fatal);
+  }
+
+  /** A Ready that needs no durability: keep its new commit index for the next save. */
+  private deferHardState(ready: Ready): Promise<void> {
+    if (ready.hardState !== undefined) this.unsavedHardState = ready.hardState;
+    return this.saves;
+  }
+
+  /** Queue the Ready's save behind the previous one; resolves once it is durable. */
+  private persist(ready: Ready): Promise<void> {
     const batch: { -readonly [K in keyof SaveBatch]: SaveBatch[K] } = {};
-    if (ready.hardState !== undefined) batch.hardState = ready.hardState;
+    // The newest hard state: this Ready's, else a deferred commit-only one.
+    const hardState = ready.hardState ?? this.unsavedHardState;
+    this.unsavedHardState = undefined;
+    if (hardState !== undefined) batch.hardState = hardState;
     if (ready.entries.length > 0) batch.entries = ready.entries;
     if (ready.snapshot !== undefined) batch.snapshot = ready.snapshot;
     this.counters.saves++;
-    await this.logs.save(batch);
+    return this.enqueueSave(batch);
+  }
+
+  private enqueueSave(batch: SaveBatch): Promise<void> {
+    const saved = this.saves.then(() => (this.stopped ? undefined : this.logs.save(batch)));
+    this.saves = saved;
+    return saved;
   }
 
   private apply(ready: Ready): void {
@@ -216,21 +289,25 @@ export class RaftDriver {
     await this.compact(captured);
   }
 
+  /** Nothing else saved since a commit-only Ready: save its hard state now (at most one tick late). */
+  private saveDeferredHardState(): void {
+    const hardState = this.unsavedHardState;
+    if (hardState === undefined) return;
+    this.unsavedHardState = undefined;
+    this.counters.saves++;
+    this.enqueueSave({ hardState }).catch((error: unknown) => this.fail(error));
+  }
+
   private maybeCompactExpired(): void {
     const pending = this.pendingSnapshot;
-    if (pending === undefined || this.flushing) return;
+    if (pending === undefined) return;
     if (this.options.clock.now() - pending.capturedAt < this.options.logEntriesExpirationTimeInMs) return;
     this.pendingSnapshot = undefined;
-    this.flushing = true;
-    this.compact(pending)
-      .catch((error: unknown) => {
-        this.close();
-        this.hooks.onFatal(new HamokError("StorageFailure", "compaction failed", { cause: error }));
-      })
-      .finally(() => {
-        this.flushing = false;
-        this.schedule();
-      });
+    // In line with the Readies: the snapshot covers only what was applied, and its save follows theirs.
+    this.tail = this.tail
+      .then(() => this.compact(pending))
+      .catch((error: unknown) => this.fail(new HamokError("StorageFailure", "compaction failed", { cause: error })))
+      .finally(() => this.schedule());
   }
 
   private async compact(captured: PendingSnapshot): Promise<void> {
@@ -239,6 +316,6 @@ export class RaftDriver {
     const snapshot = this.node.compact(captured.index, captured.data);
     this.snapshotIndex = snapshot.meta.index;
     this.counters.snapshots++;
-    await this.logs.save({ snapshot, compactTo: snapshot.meta.index });
+    await this.enqueueSave({ snapshot, compactTo: snapshot.meta.index });
   }
 }

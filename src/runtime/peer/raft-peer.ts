@@ -78,6 +78,8 @@ export class RaftPeer {
         maxMessageBytes: Math.floor(config.maxMessageBytes / 2),
         snapshotChunkBytes: Math.min(64 * 1024, Math.floor(config.maxMessageBytes / 4)),
         sizeOf: (data) => payloadSize(data, defaultSizeOf),
+        // The driver sends a leader's appends while saving them (thesis §10.2.1).
+        asyncStorageWrites: true,
       },
       restore,
     );

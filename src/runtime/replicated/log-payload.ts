@@ -1,4 +1,5 @@
 import type { StorageCommand } from "../../collections/contract";
+import { isPackedRequests, unpackRequests } from "./packed-requests.js";
 
 /**
  * What Hamok puts in the `data` of a normal Raft entry. Everything here is
@@ -99,6 +100,7 @@ export function requestIdOf(payload: RequestPayload): string {
 
 /** Narrow an entry's data (it came through validation, but from any peer) to a payload. */
 export function asLogPayload(data: unknown): LogPayload | undefined {
+  if (isPackedRequests(data)) return unpackRequests(data);
   if (typeof data !== "object" || data === null) return undefined;
   const p = data as Record<string, unknown>;
   if (p.kind === "member") {

@@ -2,7 +2,8 @@ import type { ClockTimer, HamokClock } from "../../clock.js";
 import type { StorageCommand } from "../../collections/contract";
 import { HamokError, type HamokErrorCode } from "../../errors";
 import type { ProposalRejectReason, ProposeResult } from "../../raft/types";
-import type { RequestBatchPayload, RequestPayload } from "../replicated/log-payload";
+import type { RequestPayload } from "../replicated/log-payload";
+import { packRequests } from "../replicated/packed-requests.js";
 import type { AppliedResult } from "../replicated/sessions";
 
 /**
@@ -46,7 +47,8 @@ interface Pending {
 
 /** How a request table reaches the core. */
 export interface RequestTableHooks {
-  propose(proposalId: string, payload: RequestPayload | RequestBatchPayload): ProposeResult;
+  /** `payload` is the entry's data: the requests packed into one `Uint8Array` (see `packed-requests.ts`). */
+  propose(proposalId: string, payload: Uint8Array): ProposeResult;
   /** Deadlines and retry ages. */
   readonly clock: HamokClock;
   /** Largest batch, in estimated bytes. */
@@ -198,23 +200,13 @@ export class RequestTable {
       entry.attempts++;
     }
     this.byProposal.set(proposalId, seqs);
-    let bytes = 32;
-    for (const entry of batch) bytes += entry.size + 64;
-    const payload: RequestPayload | RequestBatchPayload =
-      batch.length === 1 ? this.single(batch[0]!) : this.columns(batch, bytes);
-    const result = this.hooks.propose(proposalId, payload);
+    const result = this.hooks.propose(proposalId, this.pack(batch));
     if (result.ok) for (const entry of batch) entry.live++;
     else this.refused(proposalId, result.reason, false);
   }
 
-  /** A request proposed alone. */
-  private single(entry: Pending): RequestPayload {
-    const { seq, ackBelow, command } = entry;
-    return { kind: "request", sourcePeerId: this.localPeerId, session: this.session, seq, ackBelow, command };
-  }
-
-  /** A batch of this session's requests, column by column (see {@link RequestBatchPayload}). */
-  private columns(batch: readonly Pending[], bytes: number): RequestBatchPayload {
+  /** The requests as one entry's data: one `Uint8Array`, cheap to clone, save and encode (see `packed-requests.ts`). */
+  private pack(batch: readonly Pending[]): Uint8Array {
     // Pushed, not preallocated: `new Array(n)` makes holey (or, for large n, dictionary) arrays.
     const seqs: number[] = [];
     const ackBelows: number[] = [];
@@ -224,15 +216,7 @@ export class RequestTable {
       ackBelows.push(entry.ackBelow);
       commands.push(entry.command);
     }
-    return {
-      kind: "requests",
-      bytes,
-      sourcePeerId: this.localPeerId,
-      session: this.session,
-      seqs,
-      ackBelows,
-      commands,
-    };
+    return packRequests(this.localPeerId, this.session, seqs, ackBelows, commands);
   }
 
   /**
