@@ -11,6 +11,8 @@ type Kind = "map" | "queue";
 
 interface Open {
   readonly kind: Kind;
+  /** The cluster the client's peer belonged to at the call: histories of different clusters are different objects. */
+  readonly cluster: string;
   readonly client: string;
   readonly input: MapKeyInput | QueueInput;
   readonly call: number;
@@ -19,8 +21,10 @@ interface Open {
 
 /** A recorded run. */
 export class History {
+  /** Map and record operations; keys are prefixed with the cluster (`cluster|m:key`). */
   readonly map: MapOperation[] = [];
-  readonly queue: QueueOperation[] = [];
+  /** Queue operations per cluster. */
+  readonly queues = new Map<string, QueueOperation[]>();
   /** Writes that failed with `indeterminate: false`: their values must never show up anywhere. */
   readonly notApplied = new Set<string>();
   readonly violations: string[] = [];
@@ -63,10 +67,16 @@ export class History {
     if (this.violations.length < 20) this.violations.push(`t=${this.now()}: ${text}`);
   }
 
-  /** An operation starts; returns its id for {@link returned} / {@link failed}. */
-  called(kind: Kind, client: string, input: MapKeyInput | QueueInput): number {
+  /** Every queue operation, of every cluster. */
+  get queue(): QueueOperation[] {
+    return [...this.queues.values()].flat();
+  }
+
+  /** An operation of a peer of `cluster` starts; returns its id for {@link returned} / {@link failed}. */
+  called(kind: Kind, client: string, input: MapKeyInput | QueueInput, cluster: string): number {
     const id = this.nextId++;
-    this.open.set(id, { kind, client, input, call: this.seq++, callTime: this.now() });
+    const scoped = "key" in input ? { ...input, key: `${cluster}|${input.key}` } : input;
+    this.open.set(id, { kind, cluster, client, input: scoped, call: this.seq++, callTime: this.now() });
     this.trace(`call ${id} ${client} ${JSON.stringify(input)}`);
     return id;
   }
@@ -123,7 +133,12 @@ export class History {
     if (op.kind === "map") {
       this.map.push({ ...base, input: op.input as MapKeyInput, output: end.output as MapKeyOutput });
     } else {
-      this.queue.push({ ...base, input: op.input as QueueInput, output: end.output as string | undefined });
+      let list = this.queues.get(op.cluster);
+      if (list === undefined) {
+        list = [];
+        this.queues.set(op.cluster, list);
+      }
+      list.push({ ...base, input: op.input as QueueInput, output: end.output as string | undefined });
     }
   }
 }

@@ -41,6 +41,7 @@ export async function runStackSeeds(
     ["leaves / joins", `${sum((r) => r.faults.leaves)} / ${sum((r) => r.faults.joins)}`],
     ["emitter events received twice (duplicated messages)", sum((r) => r.duplicateDeliveries)],
     ["queue histories judged by the aspect checks alone", sum((r) => (r.queueSearchInconclusive ? 1 : 0))],
+    ["runs with a second cluster (formed by new peers)", sum((r) => (r.clusters > 1 ? 1 : 0))],
     ["runs that lost their quorum for good (leaves)", sum((r) => (r.quorumLost ? 1 : 0))],
     ["violations", sum((r) => r.violations.length)],
     ["failing seeds", failed.length === 0 ? "none" : failed.map((r) => r.seed).join(", ")],

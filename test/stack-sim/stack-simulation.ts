@@ -4,7 +4,7 @@ import { checkQueueAspects } from "../../src/testing/queue-aspects.js";
 import { seedRandomUuid } from "./quiesce.js";
 import type { SimPeer, StackStorage } from "./sim-peer.js";
 import { StackRun, type StackRunOptions } from "./stack-run.js";
-import { MAP_KEYS, RECORD_FIELDS } from "./workload.js";
+import { clusterOf, MAP_KEYS, RECORD_FIELDS } from "./workload.js";
 
 /**
  * The deterministic simulation of the shipped stack: real `Hamok` peers on a virtual clock over a
@@ -37,6 +37,8 @@ export interface StackSimResult {
   readonly snapshots: number;
   /** The last lines of the trace, for a failure report. */
   readonly recentTrace: readonly string[];
+  /** Clusters the peers' operations ran in: more than one when new peers formed a cluster after the first lost its quorum. */
+  readonly clusters: number;
   /** The general search gave up on the queue history (its aspect checks still decided). */
   readonly queueSearchInconclusive: boolean;
   /** Emitter events a listener received more than once (the network duplicates messages; see the report). */
@@ -91,6 +93,7 @@ export async function runStackSimulation(options: StackSimOptions): Promise<Stac
     recentTrace: history.recentTrace,
     quorumLost: run.quorumLost,
     queueSearchInconclusive: run.queueSearchInconclusive,
+    clusters: new Set(history.map.map((op) => op.input.key.split("|")[0])).size,
     duplicateDeliveries: [...run.delivered.values()].reduce(
       (sum, byPeer) => sum + [...byPeer.values()].reduce((a, n) => a + n - 1, 0),
       0,
@@ -248,13 +251,13 @@ function finalReads(run: StackRun, reader: SimPeer): { done: boolean } {
     ] as const) {
       for (const name of names) {
         const key = `${collection}:${name}`;
-        const id = history.called("map", client, { op: "get", key });
+        const id = history.called("map", client, { op: "get", key }, clusterOf(reader));
         await (collection === "m" ? reader.map.sync() : reader.record.sync());
         history.returned(id, collection === "m" ? reader.map.get(name) : reader.record.get(name));
       }
     }
     for (;;) {
-      const id = history.called("queue", client, { op: "pop" });
+      const id = history.called("queue", client, { op: "pop" }, clusterOf(reader));
       const item = await reader.queue.pop();
       history.returned(id, item);
       if (item === undefined) break;
@@ -301,16 +304,18 @@ function checkHistories(run: StackRun): void {
       `map/record history ${mapResult.reason}:\n    ${mapResult.longestPrefix.slice(-8).join("\n    ")}\n  stuck:\n    ${mapResult.stuck.join("\n    ")}`,
     );
   }
-  // The queue: the aspect checks decide (exact for unique items, polynomial); the search confirms when it
-  // finishes within its budget (it is exponential on long concurrent queue histories).
-  for (const violation of checkQueueAspects(history.queue)) history.violation(`queue history: ${violation}`);
-  const queue = prepareQueueCheck(history.queue);
-  const queueResult = checkLinearizability(queue.model, queue.history, { maxSteps: QUEUE_SEARCH_STEPS });
-  if (!queueResult.ok && queueResult.reason === "budget-exhausted") run.queueSearchInconclusive = true;
-  else if (!queueResult.ok) {
-    history.violation(
-      `queue history ${queueResult.reason}:\n    ${queueResult.longestPrefix.slice(-8).join("\n    ")}\n  stuck:\n    ${queueResult.stuck.join("\n    ")}`,
-    );
+  // The queue (one object per cluster): the aspect checks decide (exact for unique items, polynomial); the
+  // search confirms when it finishes within its budget (it is exponential on long concurrent queue histories).
+  for (const ops of history.queues.values()) {
+    for (const violation of checkQueueAspects(ops)) history.violation(`queue history: ${violation}`);
+    const queue = prepareQueueCheck(ops);
+    const queueResult = checkLinearizability(queue.model, queue.history, { maxSteps: QUEUE_SEARCH_STEPS });
+    if (!queueResult.ok && queueResult.reason === "budget-exhausted") run.queueSearchInconclusive = true;
+    else if (!queueResult.ok) {
+      history.violation(
+        `queue history ${queueResult.reason}:\n    ${queueResult.longestPrefix.slice(-8).join("\n    ")}\n  stuck:\n    ${queueResult.stuck.join("\n    ")}`,
+      );
+    }
   }
   const popped = new Map<string, number>();
   for (const op of history.queue) {

@@ -28,6 +28,11 @@ function pick<T>(random: () => number, xs: readonly T[]): T {
   return xs[Math.floor(random() * xs.length)]!;
 }
 
+/** The cluster a peer belongs to now (a peer that joined has one). */
+export function clusterOf(peer: SimPeer): string {
+  return peer.hamok.raft.clusterId ?? "none";
+}
+
 function sleep(clock: HamokClock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
@@ -74,7 +79,7 @@ async function mapOperation(
   else if (r < 0.8) input = { op: "updateIf", key, value, expected };
   else if (r < 0.9 && collection === "m") input = { op: "removeIf", key, expected };
   else input = { op: "delete", key };
-  const id = history.called("map", client, input);
+  const id = history.called("map", client, input, clusterOf(peer));
   try {
     const output = await (collection === "m" ? onMap(peer, name, input) : onRecord(peer, name, input));
     if (typeof output === "string") seen.set(key, output);
@@ -128,7 +133,7 @@ async function onRecord(peer: SimPeer, field: string, input: MapKeyInput): Promi
 async function queueOperation(host: WorkloadHost, peer: SimPeer, client: string, value: string): Promise<void> {
   const { history } = host;
   if (host.random() < 0.55) {
-    const id = history.called("queue", client, { op: "push", items: [value] });
+    const id = history.called("queue", client, { op: "push", items: [value] }, clusterOf(peer));
     try {
       await peer.queue.push(value);
       history.returned(id, undefined);
@@ -137,7 +142,7 @@ async function queueOperation(host: WorkloadHost, peer: SimPeer, client: string,
     }
     return;
   }
-  const id = history.called("queue", client, { op: "pop" });
+  const id = history.called("queue", client, { op: "pop" }, clusterOf(peer));
   try {
     history.returned(id, await peer.queue.pop());
   } catch (error) {
