@@ -44,7 +44,11 @@ export class HamokError extends Error {
   override readonly name = "HamokError";
   /** What went wrong; see {@link HamokErrorCode}. */
   readonly code: HamokErrorCode;
-  /** For `Timeout`: the request may or may not have been applied. */
+  /**
+   * Whether the request may have taken effect, or still may: `false` only when it is known
+   * never to apply. Always `true` for `Timeout`; `true` for `Closed` when the request had
+   * already been forwarded to the leader or appended.
+   */
   readonly indeterminate: boolean;
 
   constructor(code: HamokErrorCode, message: string, options?: { cause?: unknown; indeterminate?: boolean }) {

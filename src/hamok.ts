@@ -179,7 +179,8 @@ export class Hamok<
   /**
    * Propose a storage command through the log; resolves with its result once applied here.
    * Applied at most once even when retried. Rejects `Timeout` (indeterminate), `NotLeader`,
-   * `Closed`, `TooManyProposals`, `PayloadTooLarge`, `StorageTypeMismatch`.
+   * `Closed` (indeterminate once forwarded or appended), `TooManyProposals`, `PayloadTooLarge`,
+   * `StorageTypeMismatch`; see `HamokError.indeterminate`.
    */
   submit(command: StorageCommand, options: { readonly timeoutInMs?: number } = {}): Promise<unknown> {
     return this.#runtime.submit(command, options.timeoutInMs);

@@ -2,7 +2,7 @@ import { isConfChange, validateConfChange } from "./configuration";
 import { Progress } from "./progress";
 import { committedIndex, hasQuorum } from "./quorum";
 import type { Proposal, Raft } from "./raft";
-import { ReadOnly } from "./read-only";
+import { parseRoundContext, ReadOnly, roundContext } from "./read-only.js";
 import { SnapshotSender, sameSnapshot } from "./snapshot-chunks";
 import type { EntryType, NodeId, ProposalRejectReason, RaftMessage } from "./types";
 
@@ -100,7 +100,9 @@ export class Leader {
     }
     if (this.#heartbeatElapsed >= r.opts.heartbeatTicks) {
       this.#heartbeatElapsed = 0;
-      this.#bcastHeartbeat(this.#readOnly.lastPendingContext());
+      // Waiting reads ride on every heartbeat, so a lost heartbeat or answer is made up for.
+      const round = this.#readOnly.pendingRound();
+      this.#bcastHeartbeat(round === undefined ? undefined : roundContext(round));
     }
   }
 
@@ -139,10 +141,12 @@ export class Leader {
     this.touch(from);
     const refused = new Map<ProposalRejectReason, string[]>();
     for (const p of proposals) {
-      const reason = this.prs.has(from) ? this.appendProposal(p) : "not-a-member";
+      // A copy of a proposal refused before (a duplicated message) is refused again, never appended.
+      const reason =
+        this.#r.refusedForwards.reasonFor(p.id) ?? (this.prs.has(from) ? this.appendProposal(p) : "not-a-member");
       if (reason !== undefined) refused.set(reason, [...(refused.get(reason) ?? []), p.id]);
     }
-    for (const [reason, ids] of refused) this.#r.send({ type: "propose-response", to: from, proposalIds: ids, reason });
+    for (const [reason, ids] of refused) this.#r.refuseProposals(from, ids, reason);
   }
 
   #appendEntry(type: EntryType, data: unknown): void {
@@ -184,8 +188,11 @@ export class Leader {
   step(m: RaftMessage): void {
     const pr = this.prs.get(m.from);
     if (!pr) return;
-    pr.recentActive = true;
-    pr.ticksSinceHeard = 0;
+    // Only answers to what we sent as leader show that the peer follows us (CheckQuorum, §6.2):
+    // a late vote of the election we just won proves nothing about this leadership.
+    if (m.type === "append-response" || m.type === "heartbeat-response" || m.type === "snapshot-response") {
+      this.touch(m.from);
+    }
     switch (m.type) {
       case "append-response":
         this.#handleAppendResponse(m, pr);
@@ -274,11 +281,10 @@ export class Leader {
         }
       }
     }
-    if (m.context === undefined || m.context === "") return;
-    const acks = this.#readOnly.recvAck(m.from, m.context);
-    if (acks && hasQuorum(r.conf.voters, (id) => acks.has(id))) {
-      for (const req of this.#readOnly.advance(m.context)) this.#answerRead(req.context, req.index, req.from);
-    }
+    const round = parseRoundContext(m.context);
+    if (round === undefined) return;
+    this.#readOnly.recvAck(m.from, round);
+    for (const req of this.#readOnly.release(r.conf.voters, r.id)) this.#answerRead(req.context, req.index, req.from);
   }
 
   // ---------------------------------------------------------------- commitment
@@ -400,9 +406,17 @@ export class Leader {
 
   // ---------------------------------------------------------------- transfer and reads
 
+  /**
+   * Hands leadership to voter `to` (thesis §3.10); `to` = this leader cancels a
+   * pending transfer (etcd's semantics), so proposals are accepted again at once.
+   */
   transferLeader(to: NodeId): void {
     const r = this.#r;
-    if (to === r.id || !r.conf.voters.includes(to) || !this.prs.has(to) || this.transferee === to) return;
+    if (to === r.id) {
+      this.transferee = null;
+      return;
+    }
+    if (!r.conf.voters.includes(to) || !this.prs.has(to) || this.transferee === to) return;
     this.transferee = to;
     // The transfer must finish within an election timeout (checked in tick).
     r.electionElapsed = 0;
@@ -425,9 +439,9 @@ export class Leader {
       this.#deferredReads.push({ context, from });
       return;
     }
-    if (!this.#readOnly.add(r.log.committed, context, from)) return;
-    if (r.conf.voters.includes(r.id)) this.#readOnly.recvAck(r.id, context);
-    this.#bcastHeartbeat(context);
+    const round = this.#readOnly.add(r.log.committed, context, from);
+    if (round === undefined) return;
+    this.#bcastHeartbeat(roundContext(round));
   }
 
   #answerRead(context: string, index: number, from: NodeId): void {

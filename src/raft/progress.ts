@@ -21,8 +21,12 @@ export class Progress {
   probeSent = false;
   /** Index of the snapshot being sent (snapshot state). */
   pendingSnapshot = 0;
-  /** Heard from since the last CheckQuorum round (§6.2 / thesis §9.4 lease). */
-  recentActive = true;
+  /**
+   * Heard from since the last CheckQuorum round (thesis §6.2). Starts false: a
+   * new leader has heard from nobody yet, so its first check, one election
+   * timeout after it won, already requires a quorum of answers.
+   */
+  recentActive = false;
   /** The highest commit index this follower can have learned from what we sent (etcd's sentCommit). */
   sentCommit = 0;
   ticksSinceHeard = 0;

@@ -42,7 +42,12 @@ export class RaftNode {
     this.#raft.tick();
   }
 
-  /** Feeds a message from a peer. Stale, misaddressed or impossible messages are ignored; it never throws. */
+  /**
+   * Feeds a message from a peer. Stale, misaddressed or impossible messages are
+   * ignored; messages above the term ceiling, from non-members of a configured
+   * node, and `timeout-now` from anyone but the current leader are dropped and
+   * listed in `Ready.droppedMessages` (see acceptance.ts). It never throws.
+   */
   step(message: RaftMessage): void {
     this.#raft.step(message);
   }
@@ -67,9 +72,37 @@ export class RaftNode {
     this.#raft.readIndex(context);
   }
 
-  /** On the leader: hands leadership to voter `to` (thesis §3.10). Ignored elsewhere. */
+  /**
+   * On the leader: hands leadership to voter `to` (thesis §3.10); proposals are
+   * refused with `transfer-in-progress` until it completes or is abandoned after
+   * an election timeout. `to` = the leader's own id cancels a pending transfer.
+   * Ignored on other nodes.
+   */
   transferLeader(to: NodeId): void {
     this.#raft.transferLeader(to);
+  }
+
+  /**
+   * Member `by` of this node's configuration says `peer` is a member too (the
+   * runtime learns it from `by`'s announcement of the leader it follows). Until
+   * `peer` appears in this node's configuration, its messages are accepted as a
+   * member's: how a follower that lags behind `peer`'s addition hears `peer` as
+   * leader (see acceptance.ts). Returns false, and changes nothing, when `by` is
+   * not a member, `peer` already is one, or this node has no configuration.
+   */
+  vouch(peer: NodeId, by: NodeId): boolean {
+    return this.#raft.vouches.vouch(this.#raft.conf, peer, by);
+  }
+
+  /**
+   * Accepts Raft messages from `peer` as a member's, on the caller's authority, until `peer`
+   * appears in this node's configuration: for a runtime that knows no member of the
+   * configuration is left to {@link RaftNode.vouch} (see acceptance.ts). The core cannot check
+   * that claim. Returns false, and changes nothing, when `peer` is a member already or this
+   * node has no configuration.
+   */
+  acceptMember(peer: NodeId): boolean {
+    return this.#raft.vouches.add(this.#raft.conf, peer);
   }
 
   /**
@@ -107,6 +140,7 @@ export class RaftNode {
       r.readStates.length > 0 ||
       r.rejectedProposals.length > 0 ||
       r.rejectedReads.length > 0 ||
+      r.droppedMessages.length > 0 ||
       r.role !== this.#prevSoft.role ||
       r.lead !== this.#prevSoft.leaderId ||
       r.term !== this.#prevSoft.term ||
@@ -134,6 +168,7 @@ export class RaftNode {
       readStates: r.readStates,
       rejectedProposals: r.rejectedProposals,
       rejectedReads: r.rejectedReads,
+      droppedMessages: r.droppedMessages,
     };
     if (!sameSoft(soft, this.#prevSoft)) rd.softState = soft;
     if (!sameHard(hard, this.#prevHard)) rd.hardState = hard;
@@ -146,6 +181,7 @@ export class RaftNode {
     r.readStates = [];
     r.rejectedProposals = [];
     r.rejectedReads = [];
+    r.droppedMessages = [];
     r.log.pendingSnapshot = undefined;
     r.log.stabled = r.log.lastIndex();
     const lastApplying = committedEntries[committedEntries.length - 1];

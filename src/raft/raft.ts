@@ -1,14 +1,20 @@
-import { bootstrapEntries, confAfter, EMPTY_CONF, normalizeConf, sameConf } from "./configuration";
+import { refusal, Vouches } from "./acceptance.js";
+import { bootstrapEntries, confAfter, EMPTY_CONF, isConfChange, normalizeConf, sameConf } from "./configuration";
 import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower";
+import { forwardProposal, forwardRead, refuseNonMember, stepForwarding } from "./forwarding.js";
 import { Leader } from "./leader";
+import { MAX_DROP_RECORDS, MAX_TERM } from "./limits.js";
 import { FORWARDING_TYPES, isWellFormed } from "./message-checks";
 import { type RaftOptions, resolveOptions } from "./options";
 import { voteResult } from "./quorum";
 import { RaftLog } from "./raft-log";
 import { randomInt } from "./random";
+import { RefusedForwards } from "./refused-forwards.js";
 import { SnapshotReceiver } from "./snapshot-chunks";
 import type {
   ConfState,
+  DroppedMessage,
+  DropReason,
   EntryType,
   NodeId,
   ProposalRejectReason,
@@ -34,8 +40,6 @@ export interface Proposal {
 }
 
 const EMPTY_DATA = new Uint8Array(0);
-/** Reads a follower keeps waiting for an answer to (lost answers would otherwise pile up). */
-const MAX_FORWARDED_READS = 4096;
 
 /**
  * The Raft state machine (model: etcd-io/raft's raft.go): roles, terms,
@@ -66,11 +70,18 @@ export class Raft {
   readStates: ReadState[] = [];
   rejectedProposals: RejectedProposal[] = [];
   rejectedReads: { context: string; reason: ProposalRejectReason }[] = [];
+  droppedMessages: DroppedMessage[] = [];
+  /** Non-members a member vouched for (see acceptance.ts). */
+  readonly vouches = new Vouches();
+  /** Forwarded proposals this node refused: a duplicate of one is refused again (see refused-forwards.ts). */
+  readonly refusedForwards = new RefusedForwards();
 
   #randomizedElectionTimeout = 0;
   #votes = new Map<NodeId, boolean>();
-  /** Contexts this follower forwarded to its leader and has no answer for yet. */
-  readonly #forwardedReads = new Set<string>();
+  /** The `remove` entries in our log (see {@link Raft.removedByUncommitted}). */
+  #removals: { readonly index: number; readonly nodeId: NodeId }[] = [];
+  /** Contexts this follower forwarded to its leader and has no answer for yet (see forwarding.ts). */
+  readonly forwardedReads = new Set<string>();
 
   constructor(config: RaftConfig, restore: RaftRestoreState) {
     this.id = config.id;
@@ -109,8 +120,8 @@ export class Raft {
     if (lead === this.lead) return;
     this.lead = lead;
     // Reads forwarded to the previous leader will not be answered by another one.
-    for (const context of this.#forwardedReads) this.rejectedReads.push({ context, reason: "no-leader" });
-    this.#forwardedReads.clear();
+    for (const context of this.forwardedReads) this.rejectedReads.push({ context, reason: "no-leader" });
+    this.forwardedReads.clear();
   }
 
   #reset(term: number): void {
@@ -138,6 +149,23 @@ export class Raft {
     this.#reset(term);
     this.#setLead(lead);
     this.role = "follower";
+  }
+
+  /**
+   * A newer term learned from a vote request or an answer, not from a leader:
+   * follow it without restarting the election timer (Figure 2: only a leader's
+   * AppendEntries or a granted vote do). Restarting it would let a candidate
+   * that cannot win keep pushing back, with every term it announces, the
+   * timeout of a voter that could.
+   */
+  #adoptTerm(term: number): void {
+    const wasLeader = this.leader !== null;
+    const elapsed = this.electionElapsed;
+    const timeout = this.#randomizedElectionTimeout;
+    this.becomeFollower(term, null);
+    if (wasLeader) return;
+    this.electionElapsed = elapsed;
+    this.#randomizedElectionTimeout = timeout;
   }
 
   #becomePreCandidate(): void {
@@ -185,6 +213,8 @@ export class Raft {
   campaign(kind: CampaignKind): void {
     // Learners and non-members never campaign (thesis §4.2.1).
     if (!this.promotable() || this.role === "leader") return;
+    // The term never rises past the ceiling (an election there would need an unrepresentable term).
+    if (this.term >= MAX_TERM) return;
     let term: number;
     if (kind === "pre-vote") {
       this.#becomePreCandidate();
@@ -246,8 +276,23 @@ export class Raft {
 
   step(m: RaftMessage): void {
     if (!isWellFormed(m) || m.to !== this.id || m.from === this.id) return;
+    const dropped = refusal(
+      {
+        conf: this.conf,
+        term: this.term,
+        lead: this.lead,
+        vouched: this.vouches.ids,
+        removedByUncommitted: (id) => this.removedByUncommitted(id),
+      },
+      m,
+    );
+    if (dropped !== undefined) {
+      refuseNonMember(this, m, dropped);
+      this.#recordDrop(m, dropped);
+      return;
+    }
     if (FORWARDING_TYPES.has(m.type)) {
-      this.#stepForwarding(m);
+      stepForwarding(this, m);
       return;
     }
     if (m.term > this.term) {
@@ -265,7 +310,7 @@ export class Raft {
       } else if (m.type === "append" || m.type === "heartbeat" || m.type === "snapshot") {
         this.becomeFollower(m.term, m.from);
       } else {
-        this.becomeFollower(m.term, null);
+        this.#adoptTerm(m.term);
       }
     } else if (m.term < this.term) {
       if ((this.opts.checkQuorum || this.opts.preVote) && (m.type === "append" || m.type === "heartbeat")) {
@@ -332,75 +377,23 @@ export class Raft {
   propose(p: Proposal): ProposalRejectReason | undefined {
     if (this.leader) return this.leader.appendProposal(p);
     if (this.lead === null) return "no-leader";
-    this.send({
-      type: "propose",
-      to: this.lead,
-      entries: [{ term: 0, index: 0, type: p.type, data: p.data }],
-      proposalIds: [p.id],
-    });
+    forwardProposal(this, this.lead, p);
     return undefined;
   }
 
   readIndex(context: string): void {
-    if (this.leader) {
-      this.leader.readIndex(context, this.id);
-    } else if (this.lead === null) {
-      this.rejectedReads.push({ context, reason: "no-leader" });
-    } else {
-      this.#forwardedReads.add(context);
-      if (this.#forwardedReads.size > MAX_FORWARDED_READS) {
-        // Answers can be lost: bound the bookkeeping by giving up on the oldest (the caller may retry).
-        const oldest = this.#forwardedReads.values().next().value!;
-        this.#forwardedReads.delete(oldest);
-        this.rejectedReads.push({ context: oldest, reason: "no-leader" });
-      }
-      this.send({ type: "read-index", to: this.lead, context });
-    }
+    if (this.leader) this.leader.readIndex(context, this.id);
+    else if (this.lead === null) this.rejectedReads.push({ context, reason: "no-leader" });
+    else forwardRead(this, this.lead, context);
   }
 
   transferLeader(to: NodeId): void {
     this.leader?.transferLeader(to);
   }
 
-  #stepForwarding(m: RaftMessage): void {
-    switch (m.type) {
-      case "propose": {
-        const ids = m.proposalIds ?? [];
-        const proposals = (m.entries ?? []).map((e, i) => ({ id: ids[i] ?? "", type: e.type, data: e.data }));
-        if (this.leader) this.leader.handleForwarded(m.from, proposals);
-        else if (proposals.length > 0)
-          this.send({
-            type: "propose-response",
-            to: m.from,
-            proposalIds: proposals.map((p) => p.id),
-            reason: "no-leader",
-          });
-        return;
-      }
-      case "propose-response":
-        for (const id of m.proposalIds ?? []) this.rejectedProposals.push({ id, reason: m.reason ?? "no-leader" });
-        return;
-      case "read-index":
-        if (this.leader) this.leader.readIndex(m.context ?? "", m.from);
-        else
-          this.send({
-            type: "read-index-response",
-            to: m.from,
-            context: m.context ?? "",
-            reject: true,
-            reason: "no-leader",
-          });
-        return;
-      case "read-index-response": {
-        const context = m.context ?? "";
-        if (!this.#forwardedReads.delete(context)) return;
-        if (m.reject === true) this.rejectedReads.push({ context, reason: m.reason ?? "no-leader" });
-        else this.readStates.push({ context, index: m.index ?? 0 });
-        return;
-      }
-      default:
-        return;
-    }
+  #recordDrop(m: RaftMessage, reason: DropReason): void {
+    if (this.droppedMessages.length >= MAX_DROP_RECORDS) return;
+    this.droppedMessages.push({ type: m.type, from: m.from, term: m.term, reason });
   }
 
   // ---------------------------------------------------------------- configuration
@@ -414,8 +407,15 @@ export class Raft {
 
   setConf(conf: ConfState, confIndex: number): void {
     this.confIndex = confIndex;
+    this.#removals = [];
+    for (const e of this.log.entries) {
+      if (e.type === "conf" && isConfChange(e.data) && e.data.type === "remove") {
+        this.#removals.push({ index: e.index, nodeId: e.data.nodeId });
+      }
+    }
     if (sameConf(conf, this.conf)) return;
     this.conf = conf;
+    this.vouches.confChanged(conf);
     this.leader?.syncProgress();
   }
 
@@ -423,6 +423,24 @@ export class Raft {
   confAt(index: number): ConfState {
     const upTo = this.log.entries.slice(0, Math.max(0, index - this.log.snapshotIndex()));
     return normalizeConf(confAfter(this.log.snapshot.meta.confState, upTo));
+  }
+
+  /**
+   * Whether an uncommitted entry of our log removes `id`: the log may still be
+   * truncated back to a configuration with it (a configuration takes effect
+   * when appended and is undone when truncated, thesis §4.1), and `id` may be
+   * the leader that truncates it.
+   */
+  removedByUncommitted(id: NodeId): boolean {
+    const committed = this.log.committed;
+    for (const r of this.#removals) if (r.index > committed && r.nodeId === id) return true;
+    return false;
+  }
+
+  /** Tells `to` that its forwarded proposals `ids` will not be appended here, and remembers it. */
+  refuseProposals(to: NodeId, ids: readonly string[], reason: ProposalRejectReason): void {
+    this.refusedForwards.record(ids, reason);
+    this.send({ type: "propose-response", to, proposalIds: ids, reason });
   }
 
   send(m: Outgoing): void {

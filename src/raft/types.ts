@@ -133,6 +133,23 @@ export interface RejectedProposal {
   readonly reason: ProposalRejectReason;
 }
 
+/**
+ * Why the core dropped an inbound message unprocessed (see {@link DroppedMessage}):
+ * - `term-ceiling`: its term is above `MAX_TERM`;
+ * - `not-a-member`: its sender is neither a voter nor a learner of this node's
+ *   configuration (nor this node's current leader, nor vouched for by a member);
+ * - `not-current-leader`: a `timeout-now` from anyone but the leader of this node's current term.
+ */
+export type DropReason = "term-ceiling" | "not-a-member" | "not-current-leader";
+
+/** An inbound message the core dropped, with why (`Ready.droppedMessages`); it changed nothing. */
+export interface DroppedMessage {
+  readonly type: RaftMessageType;
+  readonly from: NodeId;
+  readonly term: number;
+  readonly reason: DropReason;
+}
+
 /** A ReadIndex result: once `appliedIndex >= index`, a read for `context` is linearizable (Raft thesis §6.4). */
 export interface ReadState {
   readonly context: string;
@@ -171,6 +188,12 @@ export interface Ready {
   readonly rejectedReads: readonly { readonly context: string; readonly reason: ProposalRejectReason }[];
   /** Set when the configuration changed (on append, per single-server change rules). */
   readonly confState?: ConfState;
+  /**
+   * Inbound messages dropped since the last Ready for a reason worth reporting
+   * (a forged or misdirected message; at most 64 per Ready). Stale and
+   * duplicate messages, which Raft expects, are ignored without a record.
+   */
+  readonly droppedMessages: readonly DroppedMessage[];
 }
 
 /** The deterministic PRNG the core draws election jitter from. Returns a float in [0, 1). */

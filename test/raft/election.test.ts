@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
 import type { Entry, RaftMessage } from "../../src/raft/types";
+import { describeMessage } from "./describe";
 import { Cluster } from "./harness";
 
 const E = 10;
@@ -88,8 +89,13 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     const before = c.sent.length;
     c.tick(3 * E);
     const after = c.sent.slice(before);
-    expect(after.some((m) => m.type === "pre-vote" && m.from === "c")).toBe(true);
-    expect(after.some((m) => m.type === "pre-vote-response" && m.from === "b" && m.reject === false)).toBe(false);
+    // Exactly: c asks twice (once per election timeout); b, in its lease, never answers; a is cut off.
+    expect(after.filter((m) => m.type === "pre-vote" || m.type === "pre-vote-response").map(describeMessage)).toEqual([
+      "c->a pre-vote term=3 index=4 logTerm=2",
+      "c->b pre-vote term=3 index=4 logTerm=2",
+      "c->a pre-vote term=3 index=4 logTerm=2",
+      "c->b pre-vote term=3 index=4 logTerm=2",
+    ]);
     expect(c.node("a").status().role).toBe("leader");
     expect(c.node("c").status().term).toBe(term);
   });
@@ -98,10 +104,18 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     const c = new Cluster();
     c.elect("a");
     c.isolate("a");
+    const before = c.sent.length;
     c.tick(3 * E, ["b", "c"]);
     const leader = c.leaders().find((id) => id !== "a");
-    expect(leader).toBeDefined();
-    expect(c.sent.some((m) => m.type === "pre-vote-response" && m.reject === false)).toBe(true);
+    expect(leader).toBe("b");
+    // c, which stopped hearing from a as long as b did, grants b's pre-vote and then its vote.
+    const campaign = c.sent.slice(before).filter((m) => m.to !== "a" && m.type.includes("vote"));
+    expect(campaign.map(describeMessage)).toEqual([
+      "b->c pre-vote term=3 index=4 logTerm=2",
+      "c->b pre-vote-response term=3 reject=false",
+      "b->c vote term=3 index=4 logTerm=2",
+      "c->b vote-response term=3 reject=false",
+    ]);
   });
 
   it("candidate with a stale log loses the vote (§5.4.1)", () => {
@@ -114,12 +128,15 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     c.heal();
     // a goes away; c (missing p1) campaigns first but b refuses it.
     c.isolate("a");
+    const before = c.sent.length;
     c.node("c").campaign();
     c.deliver();
     expect(c.node("c").status().role).not.toBe("leader");
-    expect(c.sent.some((m) => m.type === "vote-response" && m.from === "b" && m.to === "c" && m.reject === true)).toBe(
-      true,
-    );
+    expect(c.sent.slice(before).map(describeMessage)).toEqual([
+      "c->a vote term=3 index=4 logTerm=2",
+      "c->b vote term=3 index=4 logTerm=2",
+      "b->c vote-response term=3 reject=true",
+    ]);
     // b holds the log and wins.
     c.tick(4 * E, ["b", "c"]);
     expect(c.leaders()).toContain("b");
@@ -150,6 +167,25 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     expect(ask(5, 2)).toBe(true); // same last term, as long
   });
 
+  it("a newer term learned from a rejected vote does not restart the election timer (Figure 2)", () => {
+    // How long candidate a waits before its next election when nobody answers.
+    const quiet = lone(5, false);
+    quiet.campaign();
+    const timeout = ticksUntilCampaign(quiet);
+    expect(timeout).toBeGreaterThanOrEqual(E);
+    // The same candidate, told of a newer term by a rejection just before that timeout: it follows that term
+    // and campaigns on time, instead of waiting a whole new timeout (which a candidate that cannot win could
+    // otherwise keep imposing on it, one announced term after another).
+    const told = lone(5, false);
+    told.campaign();
+    told.ready();
+    for (let t = 1; t < timeout; t++) told.tick();
+    told.step({ type: "vote-response", from: "b", to: "a", term: 9, reject: true });
+    expect(told.status()).toMatchObject({ role: "follower", term: 9 });
+    expect(ticksUntilCampaign(told)).toBe(1);
+    expect(told.status()).toMatchObject({ role: "candidate", term: 10 });
+  });
+
   it("node votes for at most one candidate per term (§5.2)", () => {
     const node = new RaftNode(
       { id: "b", electionTicks: E, heartbeatTicks: 1, random: createSeededRandom(1), preVote: false },
@@ -174,6 +210,18 @@ describe("elections (Raft §5.2, thesis §9.6, §6.2)", () => {
     c.tick(E, ["a"]);
     expect(c.node("a").status().role).toBe("follower");
     expect(c.node("a").status().leaderId).toBeNull();
+  });
+
+  it("a new leader that hears from nobody steps down after one election timeout (CheckQuorum, §6.2)", () => {
+    const c = new Cluster();
+    // a wins on the votes, then is cut off before any follower answers it as leader.
+    c.drop((m) => m.to === "a" && m.type !== "pre-vote-response" && m.type !== "vote-response");
+    c.elect("a");
+    c.isolate("a");
+    c.tick(E - 1, ["a"]);
+    expect(c.node("a").status().role).toBe("leader");
+    c.tick(1, ["a"]);
+    expect(c.node("a").status()).toMatchObject({ role: "follower", leaderId: null });
   });
 
   it("without CheckQuorum an isolated leader keeps leading", () => {

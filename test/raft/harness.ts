@@ -2,6 +2,7 @@ import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
 import type {
   ConfState,
+  DroppedMessage,
   Entry,
   HardState,
   NodeId,
@@ -119,6 +120,8 @@ export interface HarnessNode {
   readStates: ReadState[];
   rejectedProposals: RejectedProposal[];
   rejectedReads: { context: string; reason: string }[];
+  /** Inbound messages the core dropped, with why (Ready.droppedMessages). */
+  dropped: DroppedMessage[];
   committed: Entry[];
   softState: SoftState | undefined;
   confStates: ConfState[];
@@ -176,6 +179,7 @@ export class Cluster {
       readStates: [],
       rejectedProposals: [],
       rejectedReads: [],
+      dropped: [],
       committed: [],
       softState: undefined,
       confStates: [],
@@ -200,12 +204,13 @@ export class Cluster {
     return this.get(id).node;
   }
 
-  /** Runs one node's Ready cycle; returns the messages it sent. */
-  process(id: NodeId): RaftMessage[] {
+  /** Runs one node's Ready cycle; returns the messages it sent. `onReady` sees each Ready before it is handled. */
+  process(id: NodeId, onReady?: (rd: Ready) => void): RaftMessage[] {
     const n = this.get(id);
     const out: RaftMessage[] = [];
     while (n.node.hasReady()) {
       const rd = n.node.ready();
+      onReady?.(rd);
       n.storage.save(rd);
       out.push(...rd.messages);
       if (rd.snapshot) n.app.restore(rd.snapshot);
@@ -216,6 +221,7 @@ export class Cluster {
       n.readStates.push(...rd.readStates);
       n.rejectedProposals.push(...rd.rejectedProposals);
       n.rejectedReads.push(...rd.rejectedReads);
+      n.dropped.push(...rd.droppedMessages);
       if (rd.softState) n.softState = rd.softState;
       if (rd.confState) n.confStates.push(rd.confState);
       n.node.advance(rd);

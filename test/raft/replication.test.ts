@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
 import type { Entry, RaftConfig, RaftMessage } from "../../src/raft/types";
+import { describeMessage } from "./describe.js";
 import { Cluster } from "./harness";
 
 const boot: Entry[] = ["a", "b", "c"].map((id, i) => ({
@@ -90,6 +91,7 @@ describe("log replication (Raft §5.3)", () => {
       readStates: [],
       rejectedProposals: [],
       rejectedReads: [],
+      droppedMessages: [],
     });
     c.restart("c");
     c.sent.length = 0;
@@ -182,6 +184,11 @@ describe("log replication (Raft §5.3)", () => {
     }
     expect(c.node("a").status().progress?.c?.state).toBe("probe");
     expect(sentToC.length).toBeLessThanOrEqual(1);
+    // Exactly: the probe the election sent is still unanswered, so none of the five proposals goes to c.
+    expect(sentToC.map(describeMessage)).toEqual([]);
+    expect(c.sent.filter((m) => m.to === "c" && m.type === "append").map(describeMessage)).toEqual([
+      "a->c append term=2 index=3 logTerm=1 commit=3 entries=[2/4 noop]",
+    ]);
   });
 
   it("replicate state pipelines up to maxInflightMessages appends", () => {
@@ -219,6 +226,20 @@ describe("log replication (Raft §5.3)", () => {
       if (m.entries!.length > 1) expect(m.entries!.length).toBeLessThanOrEqual(2);
     }
     expect(appends.some((m) => m.entries!.some((x) => x.data === "y".repeat(1000)))).toBe(true);
+    // Exactly: two 100-byte entries per message (the cap is 300), the 1000-byte one alone.
+    expect(appends.map((m) => m.entries!.map((e) => e.index))).toEqual([
+      [5, 6],
+      [7, 8],
+      [9, 10],
+      [11, 12],
+      [13, 14],
+      [15, 16],
+      [17, 18],
+      [19, 20],
+      [21, 22],
+      [23, 24],
+      [25],
+    ]);
     expect(c.values("c")).toEqual(c.values("a"));
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SnapshotReceiver, SnapshotSender } from "../../src/raft/snapshot-chunks";
 import type { RaftMessage, Snapshot } from "../../src/raft/types";
+import { describeMessage } from "./describe";
 import { Cluster } from "./harness";
 
 /** Compacts `id` at its applied index, as the runtime does. */
@@ -40,8 +41,25 @@ describe("snapshots and log compaction (Raft §7)", () => {
     const total = s.data.byteLength;
     expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(total / 64));
     expect(chunks.every((m) => (m.snapshotChunk?.byteLength ?? 0) <= 64)).toBe(true);
-    expect(chunks.some((m) => m.snapshotDone === true)).toBe(true);
-    expect(c.sent.some((m) => m.type === "snapshot-response" && m.from === "c")).toBe(true);
+    // Exactly: every chunk once, in order, a window of them in flight, the last one done; c acknowledges
+    // each but the last, which installs the snapshot (answered with an append-response).
+    expect(c.sent.filter((m) => m.type === "snapshot" || m.type === "snapshot-response").map(describeMessage)).toEqual([
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=0 total=471 chunk=64B done=false",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=64 total=471 chunk=64B done=false",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=128 total=471 chunk=64B done=false",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=192 total=471 chunk=64B done=false",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=64",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=128",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=192",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=256",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=256 total=471 chunk=64B done=false",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=320 total=471 chunk=64B done=false",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=384 total=471 chunk=64B done=false",
+      "a->c snapshot term=2 snap=14/2 voters=(a,b,c) learners=() offset=448 total=471 chunk=23B done=true",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=320",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=384",
+      "c->a snapshot-response term=2 index=14 logTerm=2 offset=448",
+    ]);
     // c installed it (Ready.snapshot) and is in sync.
     expect(c.get("c").storage.snapshot?.meta.index).toBe(s.meta.index);
     expect(c.values("c")).toEqual(c.values("a"));

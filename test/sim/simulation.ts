@@ -470,7 +470,23 @@ class Simulation {
         }
       }
       for (const rr of rd.rejectedReads) this.#reads.delete(rr.context);
+      for (const d of rd.droppedMessages) if (d.reason === "not-a-member") this.#vouch(n, d.from);
       node.advance(rd);
+    }
+  }
+
+  /**
+   * The runtime's announcements: a reachable member whose configuration (or leader) names `peer` vouches
+   * for it (src/raft/acceptance.ts).
+   */
+  #vouch(n: SimNode, peer: NodeId): void {
+    const { voters, learners } = n.node!.status().confState;
+    for (const id of [...voters, ...learners]) {
+      const member = this.#nodes.get(id);
+      if (!member?.node || !this.#net.connected(id, n.id)) continue;
+      const conf = member.node.status().confState;
+      const names = member.soft?.leaderId === peer || conf.voters.includes(peer) || conf.learners.includes(peer);
+      if (names && n.node!.vouch(peer, id)) return;
     }
   }
 

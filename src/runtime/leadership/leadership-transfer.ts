@@ -78,7 +78,8 @@ export function transferLeadership(host: TransferHost, target?: string): Promise
     const timer = clock.setTimeout(
       () =>
         finish(
-          new HamokError("Timeout", `leadership did not move to ${to} within ${patience} ms`, { indeterminate: false }),
+          // Indeterminate: the transfer may still complete after we stopped waiting.
+          new HamokError("Timeout", `leadership did not move to ${to} within ${patience} ms`, { indeterminate: true }),
         ),
       patience,
     );

@@ -158,6 +158,7 @@ export class PeerLifecycle {
       replicated: host.replicated,
       requests: host.requests,
       barriers: host.barriers,
+      reportError: (error) => host.reportError(error),
       emit: <E extends keyof HamokEvents>(event: E, ...args: HamokEvents[E]) => this.relay(event, args),
       sendRaft: (message) => host.sendRaft(message),
       onTick: () => this.onTick(),
@@ -224,10 +225,13 @@ export class PeerLifecycle {
     this.progress();
     if (peer === undefined || this.lifecycle.isLeavingOrLeft) return;
     const { host } = this;
-    // Requests whose forward (or whose leader) may be lost are re-proposed; dedup keeps them single.
+    // Requests whose forward (or its answer) may be lost are re-proposed after two heartbeats (then
+    // backing off), unless our log holds them already; the log applies each once (session, seq).
+    // Unanswered read barriers are asked again every heartbeat: the leader merges a repeat of a
+    // pending one, and a lost request or answer costs one heartbeat, not the whole timeout.
     if (peer.leaderId !== undefined) {
-      host.requests.retry(host.config.followerMaxIdleInMs);
-      host.barriers.retry(false);
+      host.requests.retry(2 * host.config.heartbeatInMs);
+      host.barriers.retry(true, host.config.heartbeatInMs);
     }
     // Only members hear from a leader (it replicates to nobody else), so a leader in contact means we are back.
     // In contact, not merely known: a learner never campaigns, so it never forgets a leader that stopped
@@ -279,11 +283,38 @@ export class PeerLifecycle {
     this.announcements.endpointState(destinationId);
   }
 
+  /**
+   * A member's word on who leads and who belongs lets a peer whose log lags behind those members'
+   * addition hear them: their appends as leader, their vote requests as candidates (the core ignores
+   * the word of a non-member, and vouches for peers it knows as members already). When no other
+   * member of our configuration is in the room any more (the transport knows the room), nobody is
+   * left to say it: then the cluster's own announcement, when it counts us in, is taken for its
+   * leader and members.
+   */
+  private trustAnnouncedLeader(sourceId: string, announced: PeerAnnouncement): void {
+    const peer = this.peer;
+    const leaderId = announced.leaderId;
+    const self = this.host.localPeerId;
+    if (peer === undefined) return;
+    const named = (leaderId === undefined ? announced.members : [...announced.members, leaderId]).filter(
+      (id) => id !== self,
+    );
+    peer.vouchAll(
+      named.filter((id) => id !== sourceId),
+      sourceId,
+    );
+    if (!this.wiring.attached || !announced.members.includes(self)) return;
+    const room = this.wiring.members();
+    const { voters, learners } = peer.confState;
+    if ([...voters, ...learners].every((id) => id === self || !room.has(id))) peer.acceptMembers(named);
+  }
+
   /** A hello or endpoint-state arrived. */
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
     this.announcements.observe(sourceId, peer);
+    this.trustAnnouncedLeader(sourceId, peer);
     this.progress();
   }
 

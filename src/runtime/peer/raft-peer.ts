@@ -1,8 +1,9 @@
-import type { HamokError } from "../../errors";
+import { HamokError } from "../../errors";
 import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index";
 import type {
   ConfChange,
   ConfState,
+  DroppedMessage,
   Entry,
   NodeId,
   ProposeResult,
@@ -41,7 +42,12 @@ export interface RaftPeerHost {
   /** Called after every processed Ready. */
   onReady(): void;
   onFatal(error: HamokError): void;
+  /** A problem worth an `error` event that does not stop the peer. */
+  reportError(error: HamokError): void;
 }
+
+/** Distinct (sender, reason) pairs of dropped Raft messages reported on `error`, at most. */
+const MAX_REPORTED_DROPS = 256;
 
 /** See the module comment. */
 export class RaftPeer {
@@ -53,6 +59,8 @@ export class RaftPeer {
   readonly joinRequests = new Set<string>();
   readonly departed = new Set<string>();
   private readonly silent = new Set<string>();
+  /** (sender, reason) pairs already reported: a removed peer that keeps campaigning is reported once. */
+  private readonly reportedDrops = new Set<string>();
   private confSeq = 0;
   /** Ticks left before a proposed, not yet applied membership change is considered lost. */
   private confPendingTicks = 0;
@@ -251,6 +259,8 @@ export class RaftPeer {
         }
       }
     }
+    if (ready.entries.length > 0) host.requests.appended(ready.entries);
+    for (const dropped of ready.droppedMessages) this.reportDrop(dropped);
     for (const { id, reason } of ready.rejectedProposals) host.requests.refused(id, reason);
     if (ready.rejectedReads.length > 0) host.barriers.onRejected(ready.rejectedReads);
     if (ready.readStates.length > 0) host.barriers.onReadStates(ready.readStates);
@@ -335,5 +345,38 @@ export class RaftPeer {
       removeUnreachableAfterTicks: this.host.plan.removeUnreachableAfterTicks,
     });
     if (change !== null) this.proposeConfChange(change);
+  }
+
+  /** The core refused a Raft message (term above the ceiling, a non-member sender, a stray timeout-now). */
+  private reportDrop(dropped: DroppedMessage): void {
+    const key = `${dropped.from}\u0000${dropped.reason}`;
+    if (this.reportedDrops.has(key) || this.reportedDrops.size >= MAX_REPORTED_DROPS) return;
+    this.reportedDrops.add(key);
+    this.host.reportError(
+      new HamokError(
+        "InvalidMessage",
+        `dropped a raft ${dropped.type} from ${dropped.from} (term ${dropped.term}): ${dropped.reason}`,
+      ),
+    );
+  }
+
+  /**
+   * Member `by` announced `peerIds` as members (or as the leader it follows): those not in our
+   * configuration (our log lags behind their addition) are heard as members, so we can vote for
+   * them and catch up from them (see `RaftNode.vouch`).
+   */
+  vouchAll(peerIds: readonly string[], by: string): void {
+    if (peerIds.length === 0) return;
+    this.driver.input((node) => {
+      for (const peerId of peerIds) node.vouch(peerId, by);
+    });
+  }
+
+  /** No member of our configuration is left to vouch: hear `peerIds` on the runtime's word (see `RaftNode.acceptMember`). */
+  acceptMembers(peerIds: readonly string[]): void {
+    if (peerIds.length === 0) return;
+    this.driver.input((node) => {
+      for (const peerId of peerIds) node.acceptMember(peerId);
+    });
   }
 }

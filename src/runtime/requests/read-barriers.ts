@@ -16,6 +16,8 @@ interface Barrier {
   /** Set once the leader answered. */
   index: number | undefined;
   waiting: boolean;
+  /** When the latest request for it went out. */
+  requestedAt: number;
 }
 
 /** See the module comment. */
@@ -41,9 +43,11 @@ export class ReadBarriers {
     return new Promise<void>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.barriers.delete(context);
-        reject(new HamokError("Timeout", `read barrier timed out after ${timeoutInMs} ms`, { indeterminate: false }));
+        // Like every timeout, indeterminate: the read point may still have been reached.
+        reject(new HamokError("Timeout", `read barrier timed out after ${timeoutInMs} ms`, { indeterminate: true }));
       }, timeoutInMs);
-      this.barriers.set(context, { resolve, reject, timer, index: undefined, waiting: false });
+      const requestedAt = this.clock.now();
+      this.barriers.set(context, { resolve, reject, timer, index: undefined, waiting: false, requestedAt });
       this.request(context);
     });
   }
@@ -78,11 +82,18 @@ export class ReadBarriers {
     }
   }
 
-  /** A leader is known: ask again for refused barriers, and for unanswered ones (the request may be lost). */
-  retry(includeUnanswered: boolean): void {
+  /**
+   * A leader is known: ask again for refused barriers and, with `includeUnanswered`, for
+   * unanswered ones whose last request is at least `minAgeInMs` old (the request or its
+   * answer may be lost; the leader merges a repeated request that is still pending).
+   */
+  retry(includeUnanswered: boolean, minAgeInMs = 0): void {
+    const now = this.clock.now();
     for (const [context, barrier] of this.barriers) {
-      if (barrier.waiting || (includeUnanswered && barrier.index === undefined)) {
+      const unanswered = includeUnanswered && barrier.index === undefined && now - barrier.requestedAt >= minAgeInMs;
+      if (barrier.waiting || unanswered) {
         barrier.waiting = false;
+        barrier.requestedAt = now;
         this.request(context);
       }
     }

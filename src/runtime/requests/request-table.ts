@@ -43,6 +43,8 @@ interface Pending {
   queued: boolean;
   /** Attempts accepted by a core (appended or forwarded) and not refused since: while any, the request may apply. */
   live: number;
+  /** Seen in this peer's own log: it commits unless a new leader truncates it, so it waits for that, not a retry. */
+  inLog: boolean;
 }
 
 /** How a request table reaches the core. */
@@ -112,6 +114,7 @@ export class RequestTable {
         waiting: false,
         queued: false,
         live: 0,
+        inLog: false,
       });
       this.enqueue(seq);
       if (deadline < this.sweepAt) this.armSweep(deadline);
@@ -242,6 +245,28 @@ export class RequestTable {
     }
   }
 
+  /**
+   * Entries were appended to this peer's log (a leader's own, or a follower's from the leader):
+   * our requests among them are on their way to commit and need no periodic retry.
+   */
+  appended(entries: readonly { readonly type: string; readonly data: unknown }[]): void {
+    if (this.pending.size === 0) return;
+    for (const entry of entries) {
+      if (entry.type !== "normal") continue;
+      const data = entry.data as { kind?: unknown; session?: unknown; seq?: unknown; seqs?: unknown } | null;
+      if (data === null || typeof data !== "object" || data.session !== this.session) continue;
+      if (data.kind === "request" && typeof data.seq === "number") this.markInLog(data.seq);
+      else if (data.kind === "requests" && Array.isArray(data.seqs)) {
+        for (const seq of data.seqs as unknown[]) if (typeof seq === "number") this.markInLog(seq);
+      }
+    }
+  }
+
+  private markInLog(seq: number): void {
+    const entry = this.pending.get(seq);
+    if (entry !== undefined) entry.inLog = true;
+  }
+
   /** The log applied one of our requests (or a duplicate of it). */
   applied(payload: RequestPayload, result: AppliedResult): void {
     if (payload.sourcePeerId !== this.localPeerId || payload.session !== this.session) return;
@@ -270,13 +295,17 @@ export class RequestTable {
 
   /**
    * A leader is known (new, or on a tick): re-propose requests that were refused for want
-   * of one, and those whose last attempt is older than `staleAfterMs` (a forward or its
-   * append may have been lost, or the old leader crashed before replicating it).
+   * of one, and those whose last attempt is older than `staleAfterMs` and which this peer's
+   * log does not hold yet (a forward or the append that answers it was lost). `staleAfterMs`
+   * 0 (a new leader) re-proposes every request, in our log or not: the new leader may
+   * truncate what the old one appended.
    */
   retry(staleAfterMs: number): void {
     const now = this.hooks.clock.now();
     for (const [seq, entry] of this.pending) {
       if (entry.queued) continue;
+      if (staleAfterMs === 0) entry.inLog = false;
+      else if (entry.inLog && !entry.waiting) continue;
       // Back off exponentially: a slow cluster must not be buried under its own retries.
       const stale = staleAfterMs * 2 ** Math.max(0, entry.attempts - 1);
       if (entry.waiting || now - entry.lastAttemptAt >= stale) this.enqueue(seq);
@@ -285,8 +314,14 @@ export class RequestTable {
 
   /** Reject everything (close). */
   rejectAll(code: HamokErrorCode, message: string): void {
+    // A request some core accepted (appended, or forwarded to a leader) and did not refuse since
+    // may still be committed by the others: indeterminate. One never accepted cannot apply.
     for (const seq of [...this.pending.keys()]) {
-      this.settle(seq)?.reject(new HamokError(code, message, { indeterminate: code === "Timeout" }));
+      const entry = this.settle(seq);
+      if (entry === undefined) continue;
+      const indeterminate = code === "Timeout" || entry.live > 0;
+      const text = indeterminate ? `${message}; request ${seq} may still be applied` : message;
+      entry.reject(new HamokError(code, text, { indeterminate }));
     }
   }
 
