@@ -1,6 +1,7 @@
 import {
   Hamok,
   type HamokEmitter,
+  HamokError,
   type HamokMap,
   type HamokMessage,
   type HamokQueue,
@@ -26,7 +27,8 @@ export interface DemoCluster {
   /** True when this new tab took over the database of a closed one (see `claimPeerId`). */
   readonly adoptedPeerId: boolean;
   readonly storage: IndexedDbRaftLogs;
-  readonly transport: HamokTransport<HamokMessage>;
+  /** The WebRTC transport of the current (or last) join attempt: a failed attempt's transport is replaced. */
+  transport: HamokTransport<HamokMessage>;
   readonly traffic: TrafficCounters;
   readonly tasks: HamokMap<string, Task>;
   readonly board: HamokRecord<BoardSettings>;
@@ -50,11 +52,17 @@ export async function createDemoCluster(config: DemoConfig): Promise<DemoCluster
     raftLogs: storage,
     snapshotThresholdEntries: config.snapshotEvery,
     // A hidden tab hands leadership to a visible one; pagehide leaves the cluster gracefully (DESIGN §5).
-    pageLifecycle: true,
+    ...(config.pageLifecycle === undefined ? {} : { pageLifecycle: config.pageLifecycle }),
+    // A closed or crashed tab of this browser is stood in for until its removal commits (issue 10).
+    standIns: {
+      room: config.room,
+      transport: () => webrtcTransport<HamokMessage>({ url: config.signalUrl, room: config.room }),
+    },
   });
   const transport = webrtcTransport<HamokMessage>({ url: config.signalUrl, room: config.room });
   const traffic = new TrafficCounters();
   traffic.watch(hamok, transport);
+
   const cluster: DemoCluster = {
     config,
     hamok,
@@ -89,14 +97,43 @@ export async function createDemoCluster(config: DemoConfig): Promise<DemoCluster
   return cluster;
 }
 
-/** Enter the room and join (or bootstrap) the cluster. Resolves once caught up. */
-export async function joinCluster(cluster: DemoCluster): Promise<void> {
-  cluster.phase = "joining";
-  try {
-    await cluster.hamok.join({ transport: cluster.transport });
-  } catch (error) {
-    cluster.phase = "failed";
-    cluster.lastError = error instanceof Error ? error.message : String(error);
-    throw error;
+/** How {@link joinCluster} waits between attempts while the signaling server is unreachable. */
+export interface JoinRetry {
+  /** First wait, in ms; doubles up to {@link maxDelayMs}. */
+  readonly delayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Retry after 1 s, then 2 s, 4 s, up to every 8 s: a server that comes back is found within seconds. */
+export const DEFAULT_JOIN_RETRY: JoinRetry = { delayMs: 1_000, maxDelayMs: 8_000 };
+
+/**
+ * Enter the room and join (or bootstrap) the cluster. Resolves once caught up. While the signaling server cannot
+ * be reached (down at page open, or not started yet), every attempt fails with `TransportFailure` after the
+ * transport's open timeout; the tab then waits and tries again with a new transport (a failed `join()` leaves no
+ * half-open room behind), for as long as the page lives, showing `connecting` and the last error meanwhile. Any
+ * other failure (`PeerIdInUse`, a refused token, ...) is final: retrying would not change the answer.
+ */
+export async function joinCluster(cluster: DemoCluster, retry: JoinRetry = DEFAULT_JOIN_RETRY): Promise<void> {
+  let delay = retry.delayMs;
+  for (let attempt = 0; ; attempt++) {
+    cluster.phase = attempt === 0 ? "joining" : "connecting";
+    try {
+      await cluster.hamok.join({ transport: cluster.transport });
+      return;
+    } catch (error) {
+      cluster.lastError = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof HamokError) || error.code !== "TransportFailure") {
+        cluster.phase = "failed";
+        throw error;
+      }
+      cluster.phase = "connecting";
+      cluster.lastError = `${cluster.lastError} (retrying in ${Math.round(delay / 1000)} s)`;
+      console.warn(`demo: join failed (${error.message}); retrying in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, retry.maxDelayMs);
+      cluster.transport = webrtcTransport<HamokMessage>({ url: cluster.config.signalUrl, room: cluster.config.room });
+      cluster.traffic.watchTransport(cluster.transport);
+    }
   }
 }

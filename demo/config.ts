@@ -19,6 +19,12 @@ export interface DemoConfig {
   readonly feedLength: number;
   /** How often the leader runs its housekeeping, in ms. */
   readonly sweepEveryMs: number;
+  /**
+   * Hamok's `pageLifecycle` option (`?lifecycle=on|off|default`): `on` (the default here) hands leadership away
+   * from hidden tabs and leaves on `pagehide`; `default` passes nothing, so the tab runs with the library's own
+   * default, as an app that never heard of the option does.
+   */
+  readonly pageLifecycle: boolean | undefined;
 }
 
 const DEFAULT_SIGNAL_PORT = 8787;
@@ -34,7 +40,13 @@ export function readDemoConfig(search: string, hostname: string): DemoConfig {
     snapshotEvery: positiveInteger(query.get("snapshotEvery"), 1000),
     feedLength: positiveInteger(query.get("feed"), 30),
     sweepEveryMs: positiveInteger(query.get("sweepMs"), 5_000),
+    pageLifecycle: lifecycle(query.get("lifecycle")),
   };
+}
+
+function lifecycle(value: string | null): boolean | undefined {
+  if (value === "default") return undefined;
+  return value !== "off";
 }
 
 function positiveInteger(value: string | null, fallback: number): number {

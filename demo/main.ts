@@ -5,6 +5,7 @@ import { readDemoConfig } from "./config";
 import { h } from "./dom";
 import { runLeaderHousekeeping } from "./housekeeping";
 import { mountInspector } from "./inspector-view";
+import { mountQuorumBanner } from "./quorum-banner";
 import { installTestHook } from "./test-hook";
 
 /** The demo's entry: claim a peer id, build the peer, show the board and inspector, join the cluster. */
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const inspector = document.getElementById("inspector");
   if (app === null || inspector === null) throw new Error("index.html lacks #app or #inspector");
   mountBoard(app, cluster);
+  mountQuorumBanner(app, cluster);
   mountInspector(inspector, cluster);
   const joined = joinCluster(cluster);
   installTestHook(cluster, joined);

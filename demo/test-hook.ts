@@ -2,6 +2,7 @@ import { addTask, removeTask, renameBoard, toggleTask } from "./actions";
 import type { DemoCluster } from "./cluster";
 import { type ClusterView, inspectCluster } from "./inspect";
 import type { Activity, Task } from "./model";
+import { forceNewCluster } from "./quorum-banner";
 
 /** How a write started with {@link DemoTestHook.startTasks} ended. */
 export interface WriteOutcome {
@@ -42,6 +43,19 @@ export interface DemoTestHook {
    * and dispatches `visibilitychange`, which is what a real tab switch does.
    */
   setVisibility(state: DocumentVisibilityState): void;
+  /** The ids of dead members (same browser) this tab currently acts for, sorted. */
+  actingFor(): string[];
+  /** Whether the cluster has a quorum as this tab sees it: the voters it misses, and since when (epoch ms). */
+  quorum(): QuorumView;
+  /** The explicit unsafe recovery: re-form the cluster from this tab's state alone. */
+  forceNewCluster(): Promise<void>;
+}
+
+/** What {@link DemoTestHook.quorum} reports. */
+export interface QuorumView {
+  readonly lost: boolean;
+  readonly missingVoters: readonly string[];
+  readonly since: number | undefined;
 }
 
 declare global {
@@ -90,6 +104,9 @@ export function installTestHook(cluster: DemoCluster, joined: Promise<void>): De
       Object.defineProperty(document, "hidden", { configurable: true, get: () => state === "hidden" });
       document.dispatchEvent(new Event("visibilitychange"));
     },
+    actingFor: () => [...cluster.hamok.actingFor],
+    quorum: () => ({ ...cluster.hamok.quorum, missingVoters: [...cluster.hamok.quorum.missingVoters] }),
+    forceNewCluster: () => forceNewCluster(cluster),
   };
   window.hamokDemo = hook;
   return hook;

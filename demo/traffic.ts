@@ -12,6 +12,11 @@ export class TrafficCounters {
   /** Count every message `hamok` emits and every message `transport` delivers. */
   watch(hamok: Hamok, transport: HamokTransport<HamokMessage>): void {
     hamok.on("message", (message) => bump(this.outbound, kindOf(message)));
+    this.watchTransport(transport);
+  }
+
+  /** Count the messages of a transport that replaced the first one (a retried join). */
+  watchTransport(transport: HamokTransport<HamokMessage>): void {
     transport.on("message", (message) => bump(this.inbound, kindOf(message)));
   }
 

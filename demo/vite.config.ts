@@ -14,6 +14,13 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: true,
+    // The demo, and the README's zero-configuration example that the e2e suite opens as `/zero-config.html`.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL("index.html", import.meta.url)),
+        zeroConfig: fileURLToPath(new URL("zero-config.html", import.meta.url)),
+      },
+    },
   },
   server: { port: 5173, strictPort: true, host: "127.0.0.1" },
   preview: { port: 5173, strictPort: true, host: "127.0.0.1" },

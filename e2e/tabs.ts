@@ -38,6 +38,19 @@ export async function openTab(
   return page;
 }
 
+/** Open a new tab on the demo without waiting for it to join (it may be unable to, yet). */
+export async function openTabNoWait(
+  context: BrowserContext,
+  room: string,
+  extra: Record<string, string> = {},
+): Promise<Page> {
+  const page = await context.newPage();
+  forwardErrors(page);
+  await page.goto(demoUrl(room, extra));
+  await page.waitForFunction(() => window.hamokDemo !== undefined, undefined, { timeout: SETTLE_MS });
+  return page;
+}
+
 /** Wait until the page's hook exists and its peer has joined. */
 export async function waitJoined(page: Page): Promise<void> {
   await page.waitForFunction(() => window.hamokDemo !== undefined, undefined, { timeout: SETTLE_MS });

@@ -29,6 +29,8 @@ export type HamokErrorCode =
   | "UnknownStorage"
   /** `join()` could not find or form a cluster. */
   | "JoinFailed"
+  /** `join({ timeoutInMs })` did not complete in time; the message says which phase it was in. The peer goes on trying. */
+  | "JoinTimeout"
   /** Persistence failed (quota, aborted transaction, ...). */
   | "StorageFailure"
   /** Persisted data was written by a newer, unknown format version. */

@@ -15,21 +15,31 @@ import {
   type HamokRemoteMapOptions,
 } from "./collections/index";
 import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle";
+import {
+  type HamokStandInsOption,
+  planStandIns,
+  resolveStandIns,
+  type StandInSetting,
+} from "./runtime/membership/cluster-health.js";
+import type { HamokQuorumStatus } from "./runtime/membership/quorum-watch.js";
+import type { StandInPeer } from "./runtime/membership/stand-ins.js";
 import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config";
 import type { HamokEvents, HamokState } from "./runtime/peer/events";
 import { PeerRuntime } from "./runtime/peer/peer-runtime.js";
 import type {
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
+  HamokJoinPhase,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
 } from "./runtime/peer/public-types";
-import { withZeroConfigTransport } from "./transport/zero-config";
+import { isBrowserPage, withZeroConfigTransport } from "./transport/zero-config";
 
 export type {
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
+  HamokJoinPhase,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
@@ -48,17 +58,24 @@ export class Hamok<
   /** Resolves when this peer first joined a cluster and caught up. Never rejects. */
   readonly ready: Promise<void>;
   readonly #runtime: PeerRuntime;
+  readonly #standIns: HamokStandInsOption;
 
   /**
-   * `pageLifecycle` (default `false`): in a browser, hand leadership to a visible tab when this one turns
-   * hidden or freezes, and leave on `pagehide`; see `src/runtime/leadership/page-lifecycle.ts`.
+   * `pageLifecycle` (default: on in a browser page, off elsewhere): hand leadership to a visible tab when this
+   * one turns hidden or freezes, and leave on `pagehide`; see `src/runtime/leadership/page-lifecycle.ts`.
+   * `standIns` (default `true`): stand in for provably dead members of this browser until their removal
+   * commits; see `src/runtime/membership/stand-ins.ts` and `HamokStandInsOption`.
    */
   constructor(
-    providedConfig: Partial<HamokConstructorConfig<AppData>> & { readonly pageLifecycle?: PageLifecycleOption } = {},
+    providedConfig: Partial<HamokConstructorConfig<AppData>> & {
+      readonly pageLifecycle?: PageLifecycleOption;
+      readonly standIns?: HamokStandInsOption;
+    } = {},
   ) {
     super();
     this.config = resolveConfig(providedConfig);
-    this.#runtime = new PeerRuntime(this.config as HamokConfig, this, providedConfig.pageLifecycle);
+    this.#standIns = providedConfig.standIns ?? true;
+    this.#runtime = new PeerRuntime(this.config as HamokConfig, this, providedConfig.pageLifecycle ?? isBrowserPage());
     this.ready = this.#runtime.ready;
   }
 
@@ -129,7 +146,74 @@ export class Hamok<
    */
   join(params: HamokJoinParams = {}): Promise<void> {
     const wired = { hasMessageListener: this.listenerCount("message") > 0, persistence: this.config.persistence };
-    return this.#runtime.join(withZeroConfigTransport(params, wired));
+    const effective = withZeroConfigTransport(params, wired);
+    const setting = resolveStandIns(this.#standIns, this.config.persistence, effective.transport !== params.transport);
+    if (setting !== undefined) this.#runtime.useStandIns(planStandIns(setting, (id) => this.#standIn(id, setting)));
+    return this.#runtime.join(effective);
+  }
+
+  /**
+   * A stand-in for the dead member `peerId`: a Hamok of its own with that id, started from that member's database,
+   * with this peer's timing and clock, on a transport of the setting's kind. It never stands in for others.
+   */
+  #standIn(peerId: string, setting: StandInSetting): StandInPeer {
+    const c = this.config;
+    const standIn = new Hamok({
+      peerId,
+      persistence: {
+        type: "indexeddb",
+        room: setting.room,
+        ...(setting.indexedDB === undefined ? {} : { indexedDB: setting.indexedDB }),
+      },
+      clock: c.clock,
+      heartbeatInMs: c.heartbeatInMs,
+      followerMaxIdleInMs: c.followerMaxIdleInMs,
+      electionTimeoutInMs: c.electionTimeoutInMs,
+      requestTimeoutInMs: c.requestTimeoutInMs,
+      maxVoters: c.maxVoters,
+      maxMessageBytes: c.maxMessageBytes,
+      maxUncommittedEntries: c.maxUncommittedEntries,
+      snapshotThresholdEntries: c.snapshotThresholdEntries,
+      pageLifecycle: false,
+      standIns: false,
+    });
+    return {
+      start: () => standIn.join({ transport: setting.transport(peerId) }),
+      requestRemoval: () => standIn.#runtime.requestRemoval(),
+      close: () => standIn.close(),
+    };
+  }
+
+  /** Where `join()` stands (event `join-progress`): see `HamokJoinPhase`. */
+  get joinPhase(): HamokJoinPhase {
+    return this.#runtime.joinPhase;
+  }
+
+  /**
+   * Whether this peer's cluster has its quorum, as far as this peer can tell: `lost` while it is a member without
+   * a leader for an election timeout and hears from fewer voters than a majority, with the `missingVoters` and
+   * `since` when it last had a leader. Raft itself never guesses: without a quorum nothing commits. Event
+   * `quorum-changed`.
+   */
+  get quorum(): HamokQuorumStatus {
+    return this.#runtime.quorum;
+  }
+
+  /**
+   * **Unsafe** recovery for a cluster whose majority is gone for good (etcd's force-new-cluster): re-form the
+   * cluster from this peer's own state, alone. Every other member is removed in this peer's log, its whole log is
+   * committed (entries that never reached a quorum included), and it elects itself; others may join it afterwards.
+   * If the removed members are in fact alive somewhere, there are now two clusters that diverge: call this only
+   * when the application knows they are gone (for example after `quorum` has named them missing for long).
+   * Rejects `NotMember` when this peer is not a member of a cluster, `Closed` when closed.
+   */
+  unsafeForceNewCluster(): Promise<void> {
+    return this.#runtime.forceNewCluster();
+  }
+
+  /** The provably dead members of this browser this peer currently stands in for (event `acting-for-changed`). */
+  get actingFor(): readonly string[] {
+    return this.#runtime.actingFor;
   }
 
   /**

@@ -46,6 +46,7 @@ export {
   Hamok,
   type HamokFetchRemotePeersResponse,
   type HamokJoinParams,
+  type HamokJoinPhase,
   type HamokRaftInfo,
   type HamokStats,
   type HamokStorage,
@@ -56,7 +57,9 @@ export type {
   PageLifecycleOption,
   PageLifecycleTargets,
 } from "./runtime/leadership/page-lifecycle.js";
+export type { HamokStandInOptions, HamokStandInsOption } from "./runtime/membership/cluster-health.js";
 export type { JoinParams } from "./runtime/membership/discovery.js";
+export type { HamokQuorumStatus } from "./runtime/membership/quorum-watch.js";
 export type { HamokConfig, HamokConstructorConfig, HamokPersistence } from "./runtime/peer/config.js";
 export type { HamokEvents, HamokState } from "./runtime/peer/events.js";
 export type { IndexedDbDurability } from "./storage/indexeddb/indexeddb-raft-logs.js";

@@ -8,6 +8,13 @@
  */
 export { type ClaimedPeerId, claimPeerId } from "./storage/claim-peer-id.js";
 export {
+  type DeadPeerLock,
+  type FindDeadPeersOptions,
+  findDeadPeers,
+  type LockDeadPeerOptions,
+  lockDeadPeer,
+} from "./storage/dead-peers.js";
+export {
   createIndexedDbRaftLogs,
   DEFAULT_DURABILITY,
   deleteIndexedDbRaftLogs,

@@ -41,13 +41,31 @@ export async function claimPeerId(options: AcquirePeerIdOptions): Promise<Claime
     }
   }
   const identity = await acquirePeerId(options);
-  return { identity, adopted: adopted && identity.reused };
+  if (!adopted || !identity.reused || storage === null) return { identity, adopted: false };
+  // Between the look at the orphans and the lock, a tab that acted for the orphan may have retired it (deleted its
+  // database once its removal committed, then released the lock): its id is no longer worth anything here.
+  if (await databaseExists(options.room, identity.peerId)) return { identity, adopted: true };
+  identity.release();
+  const fresh = await acquirePeerId({ ...options, storage: forgetStored(storage) });
+  return { identity: fresh, adopted: false };
+}
+
+async function databaseExists(room: string, peerId: string): Promise<boolean> {
+  const databases = await listIndexedDbRaftLogs({ room });
+  return databases?.some((database) => database.peerId === peerId) === true;
+}
+
+/** The tab's storage, except that the stored id reads as absent: the next id is a new one (and is stored). */
+function forgetStored(storage: Pick<Storage, "getItem" | "setItem">): Pick<Storage, "getItem" | "setItem"> {
+  return { getItem: () => null, setItem: (key, value) => storage.setItem(key, value) };
 }
 
 async function freshestOrphan(room: string, locks: LockManager): Promise<string | undefined> {
   const databases = await listIndexedDbRaftLogs({ room });
   if (databases === undefined || databases.length === 0) return undefined;
-  const held = new Set((await locks.query()).held?.map((lock) => lock.name));
+  // A requested lock is as live as a held one: a reloading tab is waiting for its own id.
+  const { held: holders = [], pending = [] } = await locks.query();
+  const held = new Set([...holders, ...pending].map((lock) => lock.name));
   let best: { peerId: string; term: number; commit: number } | undefined;
   for (const { peerId } of databases) {
     if (held.has(peerIdLockName(room, peerId))) continue;

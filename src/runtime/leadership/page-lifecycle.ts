@@ -48,7 +48,7 @@ export interface PageLifecycleDocument extends EventTarget {
 export interface PageLifecycleTargets {
   /** Fires `visibilitychange`, `freeze` and `resume`. */
   readonly document: PageLifecycleDocument;
-  /** Fires `pagehide`. */
+  /** Fires `pagehide` and `pageshow`. */
   readonly window: EventTarget;
 }
 
@@ -71,6 +71,8 @@ export interface PageLifecycleHost {
   onChannel(storageId: string, handler: (message: StorageDirectEnvelope) => void): () => void;
   leave(): Promise<void>;
   transferHost(): TransferHost;
+  /** The page runs again after a freeze (or a back/forward cache stay): learn at once whether we are still a member. */
+  checkMembership(): void;
 }
 
 /** The payload of a visibility announcement. */
@@ -109,8 +111,13 @@ export class PageLifecycle {
     const onResume = () => {
       this.frozen = false;
       this.changed();
+      hamok.checkMembership();
     };
     const onPageHide = (event: Event) => this.pageHidden((event as { persisted?: boolean }).persisted === true);
+    // Back from the back/forward cache: the page ran nothing meanwhile, like a thawed one.
+    const onPageShow = (event: Event) => {
+      if ((event as { persisted?: boolean }).persisted === true) onResume();
+    };
     const onPeerJoined = () => this.announce();
     const onPeerLeft = (peerId: string) => this.hiddenPeers.delete(peerId);
     const onCheck = () => this.handOverIfHidden();
@@ -120,6 +127,7 @@ export class PageLifecycle {
     targets.document.addEventListener("freeze", onFreeze);
     targets.document.addEventListener("resume", onResume);
     targets.window.addEventListener("pagehide", onPageHide);
+    targets.window.addEventListener("pageshow", onPageShow);
     events.on("joined", onPeerJoined);
     events.on("remote-peer-joined", onPeerJoined);
     events.on("remote-peer-left", onPeerLeft);
@@ -134,6 +142,7 @@ export class PageLifecycle {
       targets.document.removeEventListener("freeze", onFreeze);
       targets.document.removeEventListener("resume", onResume);
       targets.window.removeEventListener("pagehide", onPageHide);
+      targets.window.removeEventListener("pageshow", onPageShow);
       events.off("joined", onPeerJoined);
       events.off("remote-peer-joined", onPeerJoined);
       events.off("remote-peer-left", onPeerLeft);

@@ -1,3 +1,4 @@
+import { HamokError } from "../../errors.js";
 import type { ConfState, RaftRestoreState } from "../../raft/types.js";
 import type { PersistedState } from "../../storage/raft-logs.js";
 import type { HamokConfig } from "../peer/config.js";
@@ -19,20 +20,37 @@ export interface EntryHost {
   announceOnceLed(): void;
   /** Discovery named the leader to ask. */
   leaderFound(leaderId: string): void;
+  /** `join()` entered a phase. */
+  progress(phase: "discovering" | "restarting"): void;
+  /** Whether anything carries this peer's messages (a transport, or an `on("message")` listener). */
+  reachable(): boolean;
 }
 
 const EMPTY_HARD_STATE = { term: 0, vote: null, commit: 0 } as const;
+
+const NO_TRANSPORT =
+  "join() has no way to reach other peers: pass join({ transport }) (webrtcTransport, with " +
+  "{ wrtc: (await import('@roamhq/wrtc')).default } in Node; or a MemoryHub transport), or wire " +
+  "hamok.on('message') to your own channel and call hamok.accept() with what arrives; " +
+  "join({ maxRetry: 0 }) starts a cluster of one on purpose";
 
 /**
  * The first half of `join()`: a peer with persisted state restarts from it; otherwise discovery decides
  * whether it bootstraps a cluster of its own or asks a known leader to add it.
  */
 export async function enterCluster(host: EntryHost, params: HamokJoinParams): Promise<void> {
+  host.progress("restarting");
   const persisted = await host.config.raftLogs.load();
   if (typeof persisted.meta.clusterId === "string") {
     restart(host, persisted.meta.clusterId, persisted);
     return;
   }
+  // Nothing carries our messages: discovery would wait out all its rounds, then bootstrap a cluster nobody can
+  // reach. Say what to do at once instead; `maxRetry: 0` still starts a cluster of one on purpose.
+  // (Malformed parameters are refused by discovery first.)
+  const wellFormed = params.maxRetry === undefined || (Number.isInteger(params.maxRetry) && params.maxRetry >= -1);
+  if (!host.reachable() && params.maxRetry !== 0 && wellFormed) throw new HamokError("JoinFailed", NO_TRANSPORT);
+  host.progress("discovering");
   const decision = await host.discovery.decide(host.discoveryHost(), params);
   if (decision.kind === "bootstrap") await bootstrap(host);
   else await becomeJoiner(host, decision.clusterId, decision.leaderId);

@@ -7,7 +7,9 @@ import { RaftPeer, type RaftPeerHost } from "../peer/raft-peer.js";
 import { type AnnouncedView, Announcements, announcedView } from "./announcements.js";
 import { Conditions } from "./conditions.js";
 import { Discovery, type DiscoveryHost } from "./discovery.js";
+import { forceNewCluster } from "./force-new-cluster.js";
 import { type EntryHost, enterCluster, settledRole } from "./join.js";
+import { JoinProgress, withJoinTimeout } from "./join-progress.js";
 import { departGracefully } from "./leave.js";
 import type { PeerLifecycleHost } from "./lifecycle-host.js";
 import { PeerLifecycleStateMachine } from "./peer-lifecycle-state.js";
@@ -25,6 +27,8 @@ export class PeerLifecycle {
   clusterId: string | undefined;
   /** Room members declared with `addRemotePeerId()`. */
   readonly knownPeers = new Set<string>();
+  /** The dead members this peer stands in for. */
+  private readonly standingIn = new Set<string>();
   /** Resolves at the first `joined`. */
   readonly joinedOnce: Promise<void>;
   private resolveJoinedOnce!: () => void;
@@ -34,6 +38,8 @@ export class PeerLifecycle {
   private readonly announcements: Announcements;
   private readonly rejoin: RejoinWatch;
   private readonly conditions: Conditions;
+  /** Where `join()` stands (event `join-progress`). */
+  readonly progressOfJoin: JoinProgress;
   private joinPromise: Promise<void> | undefined;
   private leavePromise: Promise<void> | undefined;
   private learnerSince: number | undefined;
@@ -50,6 +56,7 @@ export class PeerLifecycle {
       accept: (message) => host.accept(message),
       reportError: (error) => host.reportError(error),
       peerLeft: (peerId) => this.peerLeft(peerId),
+      peerJoined: (peerId) => this.peerJoined(peerId),
     });
     const self = this;
     this.announcements = new Announcements({
@@ -61,6 +68,7 @@ export class PeerLifecycle {
       view: () => this.announcedView(),
       send: (message) => host.send(message),
     });
+    this.progressOfJoin = new JoinProgress((phase) => host.events.emit("join-progress", phase));
     this.joinedOnce = new Promise((resolve) => {
       this.resolveJoinedOnce = resolve;
     });
@@ -83,7 +91,12 @@ export class PeerLifecycle {
     this.joinPromise ??= this.runJoin(params).finally(() => {
       this.joinPromise = undefined;
     });
-    return this.joinPromise;
+    return withJoinTimeout(
+      this.joinPromise,
+      params.timeoutInMs,
+      this.host.config.clock,
+      () => this.progressOfJoin.phase,
+    );
   }
 
   private async runJoin(params: HamokJoinParams): Promise<void> {
@@ -92,15 +105,28 @@ export class PeerLifecycle {
     let attached = false;
     try {
       if (params.transport !== undefined) {
+        this.progressOfJoin.set("opening-transport");
         await this.wiring.attach(params.transport);
         attached = true;
       }
       if (this.peer === undefined) await enterCluster(this.entryHost(), params);
       host.start();
       this.sendJoinRequestIfNeeded();
-      await this.until(() => this.caughtUp() && this.settledRole());
+      await this.until(() => {
+        const caughtUp = this.caughtUp();
+        const settled = caughtUp && this.settledRole();
+        const peer = this.peer;
+        this.progressOfJoin.waiting({
+          member: peer?.isMember() ?? false,
+          leaderKnown: peer?.leaderId !== undefined,
+          caughtUp,
+          settledRole: settled,
+        });
+        return settled;
+      });
       // leave() may have started meanwhile: then the peer is on its way out, not joined.
       if (this.lifecycle.state !== "joining") return;
+      this.progressOfJoin.set("joined");
       this.lifecycle.transition("joined");
       host.events.emit("joined");
       this.resolveJoinedOnce();
@@ -108,6 +134,7 @@ export class PeerLifecycle {
       // A failed join leaves no half-open room behind: the caller may try again with a new transport.
       if (attached && this.peer === undefined) await this.wiring.close();
       if (this.lifecycle.state === "joining") this.lifecycle.transition("idle");
+      this.progressOfJoin.set("idle");
       throw error;
     }
   }
@@ -145,6 +172,8 @@ export class PeerLifecycle {
       leaderFound: (leaderId) => {
         this.announcements.leaderHint = leaderId;
       },
+      progress: (phase) => this.progressOfJoin.set(phase),
+      reachable: () => this.wiring.attached || this.host.events.listenerCount("message") > 0,
     };
   }
 
@@ -346,6 +375,29 @@ export class PeerLifecycle {
     if (peer.state === "leader") peer.runMembership();
   }
 
+  /**
+   * A room member appeared: if we saw it leave, it is back (a reloaded tab, or a new tab that adopted its database):
+   * it is no longer departed, so a leader does not remove a live member for a departure it outlived.
+   */
+  peerJoined(peerId: string): void {
+    // A stand-in of ours appearing is not the member coming back.
+    if (this.standingIn.has(peerId)) return;
+    this.peer?.departed.delete(peerId);
+  }
+
+  /**
+   * The dead members this peer stands in for (`stand-ins.ts`) changed. They count as departed here: when this peer
+   * leads it removes them itself, without waiting for a stand-in's own request (which a failed channel may lose).
+   */
+  standInsChanged(peerIds: readonly string[]): void {
+    this.standingIn.clear();
+    for (const peerId of peerIds) this.standingIn.add(peerId);
+    const peer = this.peer;
+    if (peer === undefined) return;
+    for (const peerId of peerIds) peer.departed.add(peerId);
+    if (peer.state === "leader") peer.runMembership();
+  }
+
   /** See `Hamok.fetchRemotePeers`. */
   async fetchRemotePeers(timeoutInMs: number): Promise<HamokFetchRemotePeersResponse> {
     const room = this.roomMembers();
@@ -360,6 +412,44 @@ export class PeerLifecycle {
       leaderId ??= entry.peer.leaderId;
     }
     return { remotePeers: [...heard.keys()], clusterId, leaderId };
+  }
+
+  /**
+   * Whether this peer can learn its requests' outcomes now: joined (not rejoining), a member as far as the others
+   * say too (not excluded by the announcements), with a leader, caught up.
+   */
+  inSync(): boolean {
+    const peer = this.peer;
+    if (peer === undefined || this.lifecycle.state !== "joined" || this.announcements.excluded) return false;
+    return peer.isMember() && peer.leaderId !== undefined && peer.caughtUp();
+  }
+
+  /**
+   * The page runs again after a freeze or a back/forward cache stay (issue 10 case 4): everyone answers a hello
+   * with the leader's configuration, so a member removed meanwhile learns it at once (`announcements.excluded`)
+   * and asks to be re-added, instead of campaigning against a cluster that moved on (PreVote keeps such a
+   * campaign from disrupting the leader, but the member would stay out until its next periodic check).
+   */
+  checkMembership(): void {
+    if (this.peer === undefined || this.lifecycle.isLeavingOrLeft) return;
+    this.announcements.hello(undefined);
+    this.sendJoinRequestIfNeeded();
+  }
+
+  /** See `Hamok.unsafeForceNewCluster` (`force-new-cluster.ts`). */
+  async forceNewCluster(): Promise<void> {
+    const { host } = this;
+    host.assertOpen();
+    if (this.lifecycle.isLeavingOrLeft) throw new HamokError("NotMember", "this peer left its cluster");
+    await forceNewCluster({
+      localPeerId: host.localPeerId,
+      logs: host.config.raftLogs,
+      replicated: host.replicated,
+      peer: this.peer,
+      clusterId: this.clusterId,
+      createPeer: (clusterId, restore) => this.createPeer(clusterId, restore),
+    });
+    this.progress();
   }
 
   /** See `Hamok.leave`. */
@@ -381,6 +471,7 @@ export class PeerLifecycle {
           clock: host.config.clock,
           patienceInMs: host.config.electionTimeoutInMs,
           retryInMs: host.config.heartbeatInMs,
+          activeWithinTicks: host.plan.electionTicks,
           until: (check, timeoutInMs) => this.until(check, timeoutInMs),
           leaderMembers: () => this.announcements.leaderMembers,
           forgetLeaderMembers: () => {

@@ -14,11 +14,13 @@ export interface TransportWiringHost {
   reportError(error: HamokError): void;
   /** The transport says a room member left. */
   peerLeft(peerId: string): void;
+  /** The transport says a room member (re)appeared. */
+  peerJoined(peerId: string): void;
 }
 
 /**
  * The transport `join({ transport })` attached: opened once, wired both ways (outbound `message` events to
- * `send`, inbound messages to `accept`, `peer-left` to membership, transport errors to `error`), and closed
+ * `send`, inbound messages to `accept`, `peer-left` and `peer-joined` to membership, transport errors to `error`), and closed
  * (unwired first) on a failed join, on `leave()` and on `close()`.
  */
 export class TransportWiring {
@@ -44,6 +46,7 @@ export class TransportWiring {
     this.transport = transport;
     const onMessage = (message: HamokMessage) => host.accept(message);
     const onLeft = (peerId: string) => host.peerLeft(peerId);
+    const onJoined = (peerId: string) => host.peerJoined(peerId);
     const onError = (error: Error) =>
       host.reportError(
         error instanceof HamokError ? error : new HamokError("TransportFailure", error.message, { cause: error }),
@@ -51,11 +54,13 @@ export class TransportWiring {
     const forward = (message: HamokMessage) => transport.send(message);
     transport.on("message", onMessage);
     transport.on("peer-left", onLeft);
+    transport.on("peer-joined", onJoined);
     transport.on("error", onError);
     host.events.on("message", forward);
     this.detach = () => {
       transport.off("message", onMessage);
       transport.off("peer-left", onLeft);
+      transport.off("peer-joined", onJoined);
       transport.off("error", onError);
       host.events.off("message", forward);
     };

@@ -1,5 +1,7 @@
 import type { HamokError } from "../../errors";
 import type { HamokMessage } from "../../messages/hamok-message";
+import type { HamokQuorumStatus } from "../membership/quorum-watch.js";
+import type { HamokJoinPhase } from "./public-types.js";
 
 /** The state names Hamok reports: the Raft roles, or `idle` before the peer has a Raft node. */
 export type HamokState = "idle" | "follower" | "pre-candidate" | "candidate" | "leader";
@@ -18,6 +20,8 @@ export interface HamokEvents {
   leader: [];
   /** `join()` completed: member of a cluster with a leader, caught up. */
   joined: [];
+  /** `join()` moved to another phase (see `HamokJoinPhase`). */
+  "join-progress": [phase: HamokJoinPhase];
   /** A joined peer went `electionTimeoutInMs` without a leader and runs discovery again. */
   rejoining: [];
   /** `leave()` completed. */
@@ -40,6 +44,13 @@ export interface HamokEvents {
   error: [error: HamokError];
   /** (Leader) a member has not answered for a whole election timeout. */
   "no-heartbeat-from": [peerId: string];
+  /**
+   * The quorum as this peer sees it changed: lost (leaderless for an election timeout and hearing from fewer
+   * voters than a majority: `missingVoters`, `since`), or back. See `hamok.quorum`.
+   */
+  "quorum-changed": [status: HamokQuorumStatus];
+  /** The provably dead members of this browser this peer stands in for changed (see `hamok.actingFor`). */
+  "acting-for-changed": [peerIds: readonly string[]];
   /** `close()` completed. */
   close: [];
 }

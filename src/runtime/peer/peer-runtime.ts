@@ -4,13 +4,15 @@ import { createStateMachine } from "../../collections/index.js";
 import { HamokError } from "../../errors.js";
 import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message.js";
 import { defaultSizeOf } from "../../raft/index.js";
-import type { RaftMessage } from "../../raft/types.js";
+import type { RaftMessage, RaftStatus } from "../../raft/types.js";
 import type { CollectionConnection } from "../collections/collection-connection.js";
 import { CollectionRegistry } from "../collections/collection-registry.js";
-import { InboundRouter } from "../inbound/inbound-router.js";
+import { InboundRouter, type RouterMembership } from "../inbound/inbound-router.js";
 import { type TransferHost, transferLeadership } from "../leadership/leadership-transfer.js";
 import { PageLifecycle, type PageLifecycleOption } from "../leadership/page-lifecycle.js";
+import { ClusterHealth, type StandInPlan } from "../membership/cluster-health.js";
 import { PeerLifecycle } from "../membership/peer-lifecycle.js";
+import type { HamokQuorumStatus } from "../membership/quorum-watch.js";
 import { ReplicatedState } from "../replicated/replicated-state.js";
 import { ReadBarriers } from "../requests/read-barriers.js";
 import { RequestTable } from "../requests/request-table.js";
@@ -20,6 +22,7 @@ import type {
   AnyType,
   HamokFetchRemotePeersResponse,
   HamokJoinParams,
+  HamokJoinPhase,
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
@@ -44,6 +47,7 @@ export class PeerRuntime {
   private readonly collections: CollectionRegistry;
   private readonly lifecycle: PeerLifecycle;
   private readonly router: InboundRouter;
+  private readonly health: ClusterHealth;
   private closed = false;
 
   constructor(
@@ -66,6 +70,7 @@ export class PeerRuntime {
       propose: (id, payload) => this.peer?.propose(id, payload) ?? { ok: false, reason: "no-leader" },
       clock: config.clock,
       maxBatchBytes: config.maxMessageBytes / 4,
+      caughtUp: () => this.lifecycle.inSync(),
     });
     this.barriers = new ReadBarriers(
       (context) => {
@@ -79,10 +84,110 @@ export class PeerRuntime {
     this.collections = new CollectionRegistry(this, (storageId, payload, destinationId) =>
       this.router.sendDirect(storageId, payload, destinationId),
     );
-    this.router = new InboundRouter(this, this.lifecycle, this.collections.connections);
+    this.health = new ClusterHealth({
+      clock: config.clock,
+      localPeerId: config.peerId,
+      electionTimeoutInMs: config.followerMaxIdleInMs,
+      retryInMs: config.heartbeatInMs,
+      view: () => this.healthView(),
+      quorumChanged: (status) => this.events.emit("quorum-changed", status),
+      actingForChanged: (peerIds) => {
+        this.lifecycle.standInsChanged(peerIds);
+        this.events.emit("acting-for-changed", [...peerIds]);
+      },
+      reportError: (error) => this.reportError(error),
+    });
+    this.events.on("heartbeat", () => this.health.tick());
+    this.router = new InboundRouter(this, this.heardMembership(), this.collections.connections);
     this.ready = this.lifecycle.joinedOnce;
     // It lives on its subscriptions (page events, peer events, its channel) and detaches itself on close.
     PageLifecycle.create(this, pageLifecycle);
+  }
+
+  /** The lifecycle as the router sees it, noting who each Raft message of our cluster came from. */
+  private heardMembership(): RouterMembership {
+    const { lifecycle, health } = this;
+    return {
+      get clusterId() {
+        return lifecycle.clusterId;
+      },
+      onAnnouncement: (sourceId, clusterId, peer) => lifecycle.onAnnouncement(sourceId, clusterId, peer),
+      sendEndpointState: (destinationId) => lifecycle.sendEndpointState(destinationId),
+      onJoinRequest: (sourceId, clusterId, onlyFollower) => lifecycle.onJoinRequest(sourceId, clusterId, onlyFollower),
+      stepRaft: (message) => {
+        health.heard(message.from);
+        lifecycle.stepRaft(message);
+      },
+    };
+  }
+
+  private healthView() {
+    const peer = this.peer;
+    if (peer === undefined) return undefined;
+    const status = peer.status();
+    const member = peer.isMember();
+    return {
+      member,
+      // A leader counts as led only while it hears from a majority (it steps down by itself soon after it does not).
+      led: member && peer.leaderId !== undefined && (peer.state !== "leader" || this.leaderHearsMajority(status)),
+      voters: status.confState.voters,
+      learners: status.confState.learners,
+      commitIndex: status.commit,
+      lastIndex: status.lastIndex,
+    };
+  }
+
+  /** Where `join()` stands. */
+  get joinPhase(): HamokJoinPhase {
+    return this.lifecycle.progressOfJoin.phase;
+  }
+
+  /** (Leader) whether the voters it heard from within an election timeout, itself included, are a majority. */
+  private leaderHearsMajority(status: RaftStatus): boolean {
+    const { voters } = status.confState;
+    const progress = status.progress ?? {};
+    const heard = voters.filter(
+      (id) =>
+        id === status.id || (progress[id]?.ticksSinceHeard ?? Number.POSITIVE_INFINITY) <= this.plan.electionTicks,
+    );
+    return heard.length > voters.length / 2;
+  }
+
+  /** The quorum as this peer sees it (see `quorum-watch.ts`). */
+  get quorum(): HamokQuorumStatus {
+    return this.health.quorumStatus;
+  }
+
+  /** The dead members this peer stands in for (see `stand-ins.ts`). */
+  get actingFor(): readonly string[] {
+    return this.health.actingFor;
+  }
+
+  /**
+   * (A stand-in) ask for this peer's removal through the log: a follower's proposal is forwarded to the leader; a
+   * leader appends its own removal (it commits without its vote and the core then steps down). Refusals (another
+   * change pending, no leader) are simply asked again by the caller.
+   */
+  requestRemoval(): void {
+    const peer = this.peer;
+    if (peer === undefined || !peer.running || !peer.isMember()) return;
+    peer.proposeConfChange({ type: "remove", nodeId: this.localPeerId });
+  }
+
+  /** Ask the room at once whether we are still a member (after a freeze); a removed member asks to be re-added. */
+  checkMembership(): void {
+    this.lifecycle.checkMembership();
+  }
+
+  /** See `Hamok.unsafeForceNewCluster`. */
+  async forceNewCluster(): Promise<void> {
+    await this.lifecycle.forceNewCluster();
+    this.events.emit("started");
+  }
+
+  /** Stand in for provably dead members of this browser from now on. */
+  useStandIns(plan: StandInPlan): void {
+    this.health.useStandIns(plan);
   }
 
   private connections(): IterableIterator<CollectionConnection> {
@@ -223,6 +328,7 @@ export class PeerRuntime {
     this.peer?.close();
     if (wasRunning) this.events.emit("stopped");
     this.collections.closeAll();
+    await this.health.close();
     await this.lifecycle.close();
     await this.config.raftLogs.close();
     this.events.emit("close");

@@ -16,7 +16,28 @@ export interface HamokJoinParams extends JoinParams {
    * `on("message")` / `accept()` yourself.
    */
   readonly transport?: HamokTransport<HamokMessage>;
+  /**
+   * Reject with `JoinTimeout` when this peer has not joined within this many ms (the message names the phase it
+   * was in: see the `join-progress` event). The peer goes on trying: call `join()` again to wait more, or
+   * `close()`. Default: no overall timeout.
+   */
+  readonly timeoutInMs?: number;
 }
+
+/**
+ * Where `join()` stands (event `join-progress`, `hamok.joinPhase`): opening the transport, discovering the room
+ * (or bootstrapping), restarting from persisted state, waiting for a leader (an election, or a lost quorum: see
+ * `hamok.quorum`), catching up with the leader's log, waiting for promotion to voter, joined.
+ */
+export type HamokJoinPhase =
+  | "idle"
+  | "opening-transport"
+  | "discovering"
+  | "restarting"
+  | "waiting-for-leader"
+  | "catching-up"
+  | "waiting-for-promotion"
+  | "joined";
 
 // biome-ignore lint/suspicious/noExplicitAny: collections are invariant in their key/value types; the registry holds any.
 export type AnyType = any;

@@ -21,10 +21,11 @@ type Rule =
   | "object"
   | "raft-logs"
   | "page-lifecycle"
+  | "stand-ins"
   | "clock";
 
 /** Options the facade reads besides {@link HamokConstructorConfig} (page lifecycle; the injected clock). */
-type FacadeOption = "pageLifecycle" | "clock";
+type FacadeOption = "pageLifecycle" | "standIns" | "clock";
 
 const RULES: { readonly [Key in keyof HamokConstructorConfig | FacadeOption]: Rule } = {
   peerId: "string",
@@ -45,6 +46,7 @@ const RULES: { readonly [Key in keyof HamokConstructorConfig | FacadeOption]: Ru
   removeUnreachableAfterMs: "duration",
   seed: "number",
   pageLifecycle: "page-lifecycle",
+  standIns: "stand-ins",
   clock: "clock",
 };
 
@@ -57,6 +59,7 @@ const EXPECTED: { readonly [R in Rule]: string } = {
   object: "an object",
   "raft-logs": "a RaftLogs (an object with load, save, stats and close)",
   "page-lifecycle": "a boolean or { document, window }",
+  "stand-ins": "a boolean or { room, transport }",
   clock: "a HamokClock (an object with now, setTimeout, clearTimeout, setInterval and clearInterval)",
 };
 
@@ -82,6 +85,11 @@ function fits(rule: Rule, value: unknown): boolean {
       return hasMethods(value, ["load", "save", "stats", "close"]);
     case "page-lifecycle":
       return typeof value === "boolean" || isObject(value);
+    case "stand-ins":
+      return (
+        typeof value === "boolean" ||
+        (isObject(value) && typeof value.room === "string" && typeof value.transport === "function")
+      );
     case "clock":
       return hasMethods(value, ["now", "setTimeout", "clearTimeout", "setInterval", "clearInterval"]);
   }

@@ -27,11 +27,13 @@ interface Pending {
   readonly size: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: HamokError) => void;
-  /** When it times out (ms since epoch), and the timeout it was given. */
-  readonly deadline: number;
+  /** When it times out (ms since epoch; moved after a stall, see `sweep`), and the timeout it was given. */
+  deadline: number;
   readonly timeoutInMs: number;
   /** The latest attempt's proposal id (`""` before the first). */
   proposalId: string;
+  /** Set when the page stalled while it was pending: from then on it times out only once caught up (or at the cap). */
+  thawedAt: number | undefined;
   /** Earlier attempts' proposal ids (created on the first retry: most requests have one attempt). */
   earlierProposalIds: string[] | undefined;
   /** How many attempts were made. */
@@ -55,7 +57,17 @@ export interface RequestTableHooks {
   readonly clock: HamokClock;
   /** Largest batch, in estimated bytes. */
   readonly maxBatchBytes: number;
+  /**
+   * Whether this peer could learn its requests' outcomes now: a member with a leader, caught up. Requests of a
+   * page that was frozen wait for that (bounded) before they time out. Default: always.
+   */
+  readonly caughtUp?: () => boolean;
 }
+
+/** How late a deadline sweep may run before it counts as a stall of the whole page (hidden tabs: up to 1 s). */
+const STALL_TOLERANCE_MS = 2_000;
+/** A thawed request waits for its peer to catch up at most this many of its timeouts after the thaw. */
+const THAWED_PATIENCE = 4;
 
 /** See the module comment. */
 export class RequestTable {
@@ -73,6 +85,8 @@ export class RequestTable {
   /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
   private sweepTimer: ClockTimer | undefined;
   private sweepAt = Number.POSITIVE_INFINITY;
+  /** When the last stall of the page ended (see `sweep`). */
+  private lastThawAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly localPeerId: string,
@@ -108,6 +122,8 @@ export class RequestTable {
         deadline,
         timeoutInMs,
         proposalId: "",
+        // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
+        thawedAt: deadline - timeoutInMs - this.lastThawAt < timeoutInMs ? this.lastThawAt : undefined,
         earlierProposalIds: undefined,
         attempts: 0,
         lastAttemptAt: 0,
@@ -127,13 +143,39 @@ export class RequestTable {
     this.sweepTimer = this.hooks.clock.setTimeout(() => this.sweep(), Math.max(0, at - this.hooks.clock.now()));
   }
 
-  /** Expire every request past its deadline, then wait for the next deadline. */
+  /**
+   * Expire every request past its deadline, then wait for the next deadline.
+   *
+   * A sweep that runs much later than it was due means this page ran nothing meanwhile (a frozen tab, a suspended
+   * laptop; hidden tabs' timers are only up to a second late): its requests had no chance to learn their outcome
+   * (the writes of a frozen tab are usually applied by the others while it sleeps). Expiring them now would report
+   * `Timeout` for writes this peer will see applied as soon as it catches up, so each pending request gets its
+   * full timeout again, counted from the thaw, and then keeps waiting while this peer is still catching up (a
+   * removed tab is re-added first), up to {@link THAWED_PATIENCE} timeouts after the thaw (issue 10 case 4).
+   */
   private sweep(): void {
+    const due = this.sweepAt;
     this.sweepTimer = undefined;
     this.sweepAt = Number.POSITIVE_INFINITY;
     const now = this.hooks.clock.now();
+    if (now - due > STALL_TOLERANCE_MS) {
+      let next = Number.POSITIVE_INFINITY;
+      this.lastThawAt = now;
+      for (const entry of this.pending.values()) {
+        entry.thawedAt = now;
+        entry.deadline = Math.max(entry.deadline, now + entry.timeoutInMs);
+        next = Math.min(next, entry.deadline);
+      }
+      if (next !== Number.POSITIVE_INFINITY) this.armSweep(next);
+      return;
+    }
     let next = Number.POSITIVE_INFINITY;
+    const caughtUp = this.hooks.caughtUp?.() ?? true;
     for (const [seq, entry] of this.pending) {
+      const patient =
+        entry.thawedAt !== undefined && !caughtUp && now < entry.thawedAt + THAWED_PATIENCE * entry.timeoutInMs;
+      // Still catching up after a thaw: look again a little later (the outcome is on its way in the log).
+      if (entry.deadline <= now && patient) entry.deadline = now + Math.min(1000, entry.timeoutInMs);
       if (entry.deadline <= now) this.expire(seq);
       else next = Math.min(next, entry.deadline);
     }

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import type { StorageCommand } from "../../src/collections/contract";
+import { type RequestPayload, requestAt } from "../../src/runtime/replicated/log-payload";
+import { unpackRequests } from "../../src/runtime/replicated/packed-requests";
+import { RequestTable } from "../../src/runtime/requests/request-table";
+import { ManualClock } from "./manual-clock";
+
+const bytes = (value: number) => new Uint8Array([value]);
+
+/** A request table whose proposals are accepted (forwarded to a leader) and recorded. */
+function table(caughtUp?: () => boolean) {
+  const clock = new ManualClock();
+  const proposals: RequestPayload[] = [];
+  const requests = new RequestTable("p1", {
+    propose: (_id, payload) => {
+      // One request per proposal here: the packed entry's first (and only) request.
+      proposals.push(requestAt(unpackRequests(payload)!, 0));
+      return { ok: true };
+    },
+    clock,
+    maxBatchBytes: 1 << 20,
+    ...(caughtUp === undefined ? {} : { caughtUp }),
+  });
+  const command: StorageCommand = {
+    storageId: "m",
+    storageType: "map",
+    op: "set",
+    args: { key: bytes(1), value: bytes(1) },
+  };
+  const outcome = requests.submit(command, 16, 1000).then(
+    (value) => ({ value }),
+    (error: { code: string; indeterminate: boolean }) => ({ code: error.code, indeterminate: error.indeterminate }),
+  );
+  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+  return { clock, proposals, requests, outcome, flush };
+}
+
+describe("requests of a page that was frozen", () => {
+  it("a request still unanswered when its timeout passes while the page runs is a Timeout (indeterminate)", async () => {
+    const t = table();
+    await t.flush();
+    expect(t.proposals).toHaveLength(1);
+    t.clock.advance(1000);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+
+  it("after a freeze its timeout counts again from the thaw, so an applied write is reported applied", async () => {
+    const t = table();
+    await t.flush();
+    // Frozen for 25 s: the deadline sweep fires only at the thaw, 24 s late.
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    expect(t.requests.size).toBe(1);
+    // Caught up after the thaw, the peer applies the write the others committed meanwhile.
+    t.clock.advance(400);
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "old" });
+    await expect(t.outcome).resolves.toEqual({ value: "old" });
+  });
+
+  it("a thawed request that is still not applied a full timeout after the thaw is a Timeout", async () => {
+    const t = table();
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    t.clock.advance(1000);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+
+  it("a thawed peer still catching up (removed while frozen, re-added) keeps its requests until it can know", async () => {
+    let caughtUp = false;
+    const t = table(() => caughtUp);
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    // A full timeout after the thaw the peer is still being re-added: the request waits on.
+    t.clock.advance(2500);
+    expect(t.requests.size).toBe(1);
+    caughtUp = true;
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "applied while frozen" });
+    await expect(t.outcome).resolves.toEqual({ value: "applied while frozen" });
+  });
+
+  it("a thawed peer that never catches up times out after four of its timeouts", async () => {
+    const t = table(() => false);
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    t.clock.advance(3500);
+    expect(t.requests.size).toBe(1);
+    t.clock.advance(1000);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+
+  it("a request made right after the thaw, while the peer still catches up, is as patient", async () => {
+    let caughtUp = false;
+    const t = table(() => caughtUp);
+    await t.flush();
+    t.clock.jump(25_000);
+    t.clock.advance(0);
+    const command: StorageCommand = {
+      storageId: "m",
+      storageType: "map",
+      op: "set",
+      args: { key: bytes(2), value: bytes(2) },
+    };
+    const second = t.requests.submit(command, 16, 1000).then((value) => ({ value }));
+    await t.flush();
+    t.clock.advance(2500);
+    expect(t.requests.size).toBe(2);
+    caughtUp = true;
+    t.requests.applied(t.proposals[1]!, { ok: true, value: "after the thaw" });
+    await expect(second).resolves.toEqual({ value: "after the thaw" });
+  });
+});
