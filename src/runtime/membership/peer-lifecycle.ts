@@ -44,6 +44,7 @@ export class PeerLifecycle {
   private leavePromise: Promise<void> | undefined;
   private learnerSince: number | undefined;
   private ticks = 0;
+  private joinRequestsSent = 0;
 
   constructor(private readonly host: PeerLifecycleHost) {
     const { config } = host;
@@ -265,8 +266,10 @@ export class PeerLifecycle {
       host.requests.retry(2 * host.config.heartbeatInMs);
       host.barriers.retry(true, host.config.heartbeatInMs);
     }
-    const led = peer.leaderId !== undefined && peer.isMember();
-    // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back.
+    // Only members hear from a leader (it replicates to nobody else), so a leader in contact means we are back.
+    // In contact, not merely known: a learner never campaigns, so it never forgets a leader that stopped
+    // replicating to it (removed it, or left), and would otherwise wait for it forever.
+    const led = peer.isMember() && peer.leaderInContact(host.config.electionTimeoutInMs);
     if (led) this.announcements.excluded = false;
     if (this.ticks % 3 === 0) this.sendJoinRequestIfNeeded();
     if (!this.lifecycle.isJoined) return;
@@ -295,9 +298,13 @@ export class PeerLifecycle {
     // A member removed while cut off (or while it was down) only learns it from the others' announcements.
     const unsure = !this.lifecycle.isJoined && peer.leaderId === undefined;
     if (peer.isMember() && !unsure && !this.announcements.excluded) return;
-    const target = peer.leaderId ?? this.announcements.leaderHint;
-    if (target === undefined) this.announcements.hello(undefined);
-    else this.announcements.joinRequest(target, this.clusterId);
+    // A leader out of contact may be stale (a learner never drops it): the latest announcement knows better.
+    const inContact = peer.leaderInContact(this.host.config.electionTimeoutInMs);
+    const target = inContact ? peer.leaderId : (this.announcements.leaderHint ?? peer.leaderId);
+    // Every few unanswered requests, ask the room again: the target may have left or lost the lead since
+    // we heard of it (a silent crash tells nobody), and only a fresh announcement names the current leader.
+    if (target === undefined || ++this.joinRequestsSent % 5 === 0) this.announcements.hello(undefined);
+    if (target !== undefined) this.announcements.joinRequest(target, this.clusterId);
   }
 
   private announcedView(): AnnouncedView {
@@ -369,6 +376,8 @@ export class PeerLifecycle {
   peerLeft(peerId: string): void {
     this.knownPeers.delete(peerId);
     this.discovery.forget(peerId);
+    // A leader that left the room can no longer add us: discover who leads now.
+    if (this.announcements.leaderHint === peerId) this.announcements.leaderHint = undefined;
     const peer = this.peer;
     if (peer === undefined) return;
     peer.departed.add(peerId);

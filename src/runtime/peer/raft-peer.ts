@@ -67,6 +67,8 @@ export class RaftPeer {
   /** Peers that asked (in their join request) never to lead; recorded through the log before their addition. */
   private readonly onlyFollowerRequests = new Set<string>();
   private lastCommit = 0;
+  /** When each peer last replicated to us (append, heartbeat or snapshot). */
+  private readonly replicatedAt = new Map<string, number>();
 
   constructor(
     private readonly host: RaftPeerHost,
@@ -128,6 +130,19 @@ export class RaftPeer {
   /** The current configuration. */
   get confState(): ConfState {
     return this.node.status().confState;
+  }
+
+  /**
+   * Whether the leader this peer knows is in contact: it is this peer, or it replicated to this
+   * peer within `withinMs`. A learner never campaigns (thesis §4.2.1), so its `leaderId` outlives a leader that
+   * stopped replicating to it (removed it, or left): only this tells it that it lost its leader.
+   */
+  leaderInContact(withinMs: number): boolean {
+    const leaderId = this.leaderId;
+    if (leaderId === undefined) return false;
+    if (leaderId === this.host.config.peerId) return true;
+    const heard = this.replicatedAt.get(leaderId);
+    return heard !== undefined && this.host.config.clock.now() - heard < withinMs;
   }
 
   /** Whether the tick timer runs. */
@@ -316,6 +331,11 @@ export class RaftPeer {
 
   /** Feed a message to the core; a leader then reconsiders membership (a learner may just have caught up). */
   step(message: RaftMessage): void {
+    // Only replication shows that the sender still counts us in its configuration (a leader answers
+    // anyone's forwarded proposals and reads, but replicates only to members).
+    if (message.type === "append" || message.type === "heartbeat" || message.type === "snapshot") {
+      this.replicatedAt.set(message.from, this.host.config.clock.now());
+    }
     this.driver.step(message);
     if (this.state !== "leader" || this.confPendingTicks > 0) return;
     const learners = this.driver.confState?.learners.length ?? 0;

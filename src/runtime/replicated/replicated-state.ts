@@ -38,6 +38,8 @@ interface SnapshotContent {
   readonly version: number;
   readonly machines: readonly (readonly [id: string, type: StorageType, state: unknown])[];
   readonly sessions: SessionsExport;
+  /** Sessions closed by their peer's removal (absent in snapshots written before it existed). */
+  readonly closedSessions?: readonly string[];
   readonly onlyFollowers: readonly string[];
 }
 
@@ -195,6 +197,7 @@ export class ReplicatedState {
       version: SNAPSHOT_VERSION,
       machines: [...this.machines].map(([id, machine]) => [id, machine.type, machine.export()] as const),
       sessions: this.sessions.export(),
+      closedSessions: this.sessions.exportClosed(),
       onlyFollowers: [...this.onlyFollowers],
     };
     return encodeValue(content);
@@ -207,7 +210,7 @@ export class ReplicatedState {
       throw new HamokError("UnsupportedVersion", `snapshot version ${String(content.version)} is unknown`);
     }
     this.onlyFollowers.clear();
-    this.sessions.import(content?.sessions ?? []);
+    this.sessions.import(content?.sessions ?? [], content?.closedSessions ?? []);
     // Machines are updated in place: connections hold references to them.
     const seen = new Set<string>();
     for (const [id, type, state] of content?.machines ?? []) {

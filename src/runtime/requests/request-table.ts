@@ -80,7 +80,8 @@ export class RequestTable {
   /** No request below this seq is pending. */
   private lowestPending = 1;
   private nextProposal = 1;
-  private readonly session = crypto.randomUUID();
+  /** Replaced when the cluster closed it (see `applied`). */
+  private session = crypto.randomUUID();
   /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
   private sweepTimer: ClockTimer | undefined;
   private sweepAt = Number.POSITIVE_INFINITY;
@@ -311,10 +312,27 @@ export class RequestTable {
   /** The log applied one of our requests (or a duplicate of it). */
   applied(payload: RequestPayload, result: AppliedResult): void {
     if (payload.sourcePeerId !== this.localPeerId || payload.session !== this.session) return;
+    if (!result.ok && result.indeterminate === true) {
+      this.sessionClosed(result.code as HamokErrorCode, result.message);
+      return;
+    }
     const entry = this.settle(payload.seq);
     if (entry === undefined) return;
     if (result.ok) entry.resolve(result.value);
     else entry.reject(new HamokError(result.code as HamokErrorCode, result.message, { indeterminate: false }));
+  }
+
+  /**
+   * The cluster closed our session (we were removed meanwhile) and forgot its results: a request
+   * proposed in it may have applied, and re-proposing it in a new session could apply it again. So
+   * every request proposed so far fails, indeterminate; the others go on in a new session.
+   */
+  private sessionClosed(code: HamokErrorCode, message: string): void {
+    this.session = crypto.randomUUID();
+    for (const [seq, entry] of [...this.pending]) {
+      if (entry.attempts === 0) continue;
+      this.settle(seq)?.reject(new HamokError(code, message, { indeterminate: true }));
+    }
   }
 
   /**
