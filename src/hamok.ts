@@ -1,4 +1,4 @@
-import type { StorageCommand } from "./collections/contract";
+import type { StorageCommand } from "./collections/contract.js";
 import { GuardedEmitter } from "./collections/guarded-emitter.js";
 import {
   HamokEmitter,
@@ -13,9 +13,9 @@ import {
   type HamokRecordOptions,
   HamokRemoteMap,
   type HamokRemoteMapOptions,
-} from "./collections/index";
+} from "./collections/index.js";
 import { HamokError } from "./errors.js";
-import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle";
+import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle.js";
 import {
   type HamokStandInsOption,
   planStandIns,
@@ -24,8 +24,8 @@ import {
 } from "./runtime/membership/cluster-health.js";
 import type { HamokQuorumStatus } from "./runtime/membership/quorum-watch.js";
 import type { StandInPeer } from "./runtime/membership/stand-ins.js";
-import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config";
-import type { HamokEvents, HamokState } from "./runtime/peer/events";
+import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config.js";
+import type { HamokEvents, HamokState } from "./runtime/peer/events.js";
 import { PeerRuntime } from "./runtime/peer/peer-runtime.js";
 import type {
   HamokFetchRemotePeersResponse,
@@ -34,8 +34,8 @@ import type {
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
-} from "./runtime/peer/public-types";
-import { isBrowserPage, withZeroConfigTransport } from "./transport/zero-config";
+} from "./runtime/peer/public-types.js";
+import { isBrowserPage, withZeroConfigTransport } from "./transport/zero-config.js";
 
 export type {
   HamokFetchRemotePeersResponse,
@@ -44,7 +44,7 @@ export type {
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
-} from "./runtime/peer/public-types";
+} from "./runtime/peer/public-types.js";
 
 /**
  * A Hamok peer: joins a Raft cluster through any transport and hosts replicated

@@ -1,5 +1,5 @@
-import type { ConfChange, Entry, RaftMessage, RaftMessageType, SnapshotMeta } from "../raft/types";
-import { HAMOK_MESSAGE_TYPES, HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "./hamok-message";
+import type { ConfChange, Entry, RaftMessage, RaftMessageType, SnapshotMeta } from "../raft/types.js";
+import { HAMOK_MESSAGE_TYPES, HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "./hamok-message.js";
 import {
   type Budget,
   CONTAINER_COST,

@@ -1,5 +1,5 @@
-import { HamokError } from "../errors";
-import type { Entry, HardState, PersistedState, RaftLogs, RaftLogsStats, SaveBatch, Snapshot } from "./raft-logs";
+import { HamokError } from "../errors.js";
+import type { Entry, HardState, PersistedState, RaftLogs, RaftLogsStats, SaveBatch, Snapshot } from "./raft-logs.js";
 
 /**
  * The default {@link RaftLogs}: everything in memory, lost with the process.

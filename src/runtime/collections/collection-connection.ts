@@ -8,8 +8,8 @@ import type {
   StorageConnectionListener,
   StorageType,
   SubmitOptions,
-} from "../../collections/contract";
-import { HamokError } from "../../errors";
+} from "../../collections/contract.js";
+import { HamokError } from "../../errors.js";
 
 /** What a connection needs of its peer. */
 export interface ConnectionHost {

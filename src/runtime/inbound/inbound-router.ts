@@ -1,13 +1,13 @@
-import { HamokError } from "../../errors";
+import { HamokError } from "../../errors.js";
 import {
   HAMOK_PROTOCOL,
   type HamokMessage,
   type PeerAnnouncement,
   type StorageDirectEnvelope,
-} from "../../messages/hamok-message";
-import { validateHamokMessage } from "../../messages/validate";
+} from "../../messages/hamok-message.js";
+import { validateHamokMessage } from "../../messages/validate.js";
 import type { RaftMessage } from "../../raft/types.js";
-import type { CollectionConnection } from "../collections/collection-connection";
+import type { CollectionConnection } from "../collections/collection-connection.js";
 import type { HamokConfig } from "../peer/config.js";
 
 /** What the router needs of its peer. */

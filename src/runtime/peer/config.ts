@@ -1,8 +1,8 @@
 import { type HamokClock, realClock } from "../../clock.js";
-import { HamokError } from "../../errors";
-import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index";
-import { MemoryRaftLogs } from "../../storage/memory-raft-logs";
-import type { RaftLogs } from "../../storage/raft-logs";
+import { HamokError } from "../../errors.js";
+import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index.js";
+import { MemoryRaftLogs } from "../../storage/memory-raft-logs.js";
+import type { RaftLogs } from "../../storage/raft-logs.js";
 import { validateConfig } from "./validate-config.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { HamokError } from "../../errors";
-import type { HamokMessage } from "../../messages/hamok-message";
+import type { HamokError } from "../../errors.js";
+import type { HamokMessage } from "../../messages/hamok-message.js";
 import type { HamokQuorumStatus } from "../membership/quorum-watch.js";
 import type { HamokJoinPhase } from "./public-types.js";
 

@@ -1,5 +1,5 @@
-import { HamokError } from "../../errors";
-import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index";
+import { HamokError } from "../../errors.js";
+import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index.js";
 import type {
   ConfChange,
   ConfState,
@@ -11,15 +11,15 @@ import type {
   RaftRestoreState,
   RaftStatus,
   Ready,
-} from "../../raft/types";
-import type { RaftLogs } from "../../storage/raft-logs";
-import { payloadSize } from "../replicated/log-payload";
-import type { ReplicatedState } from "../replicated/replicated-state";
-import type { ReadBarriers } from "../requests/read-barriers";
-import type { RequestTable } from "../requests/request-table";
-import type { HamokConfig, TickPlan } from "./config";
-import type { HamokEvents, HamokState } from "./events";
-import { RaftDriver } from "./raft-driver";
+} from "../../raft/types.js";
+import type { RaftLogs } from "../../storage/raft-logs.js";
+import { payloadSize } from "../replicated/log-payload.js";
+import type { ReplicatedState } from "../replicated/replicated-state.js";
+import type { ReadBarriers } from "../requests/read-barriers.js";
+import type { RequestTable } from "../requests/request-table.js";
+import type { HamokConfig, TickPlan } from "./config.js";
+import type { HamokEvents, HamokState } from "./events.js";
+import { RaftDriver } from "./raft-driver.js";
 
 /**
  * One peer's membership in one cluster: the Raft node and its driver, turned

@@ -5,12 +5,12 @@ import type {
   StateMachineFactory,
   StorageCommand,
   StorageType,
-} from "../../collections/contract";
-import { HamokError } from "../../errors";
-import { decodeValue, encodeValue } from "../../messages/value-codec";
-import type { Entry } from "../../raft/types";
-import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload";
-import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions";
+} from "../../collections/contract.js";
+import { HamokError } from "../../errors.js";
+import { decodeValue, encodeValue } from "../../messages/value-codec.js";
+import type { Entry } from "../../raft/types.js";
+import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload.js";
+import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions.js";
 
 /**
  * Everything a peer derives from the log: one state machine per storage id

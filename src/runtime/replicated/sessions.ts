@@ -1,4 +1,4 @@
-import type { RequestPayload } from "./log-payload";
+import type { RequestPayload } from "./log-payload.js";
 
 /**
  * Client sessions for at-most-once application (Raft thesis §6.3): a request is

@@ -1,6 +1,6 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import { HamokError, type HamokErrorCode } from "../../errors";
-import type { ReadState } from "../../raft/types";
+import { HamokError, type HamokErrorCode } from "../../errors.js";
+import type { ReadState } from "../../raft/types.js";
 
 /**
  * Linearizable read barriers (ReadIndex, Raft thesis §6.4): the leader confirms

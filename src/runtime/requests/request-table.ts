@@ -1,10 +1,10 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import type { StorageCommand } from "../../collections/contract";
-import { HamokError, type HamokErrorCode } from "../../errors";
-import type { ProposalRejectReason, ProposeResult } from "../../raft/types";
-import type { RequestPayload } from "../replicated/log-payload";
+import type { StorageCommand } from "../../collections/contract.js";
+import { HamokError, type HamokErrorCode } from "../../errors.js";
+import type { ProposalRejectReason, ProposeResult } from "../../raft/types.js";
+import type { RequestPayload } from "../replicated/log-payload.js";
 import { packRequests } from "../replicated/packed-requests.js";
-import type { AppliedResult } from "../replicated/sessions";
+import type { AppliedResult } from "../replicated/sessions.js";
 
 /**
  * The requests this peer has submitted and not yet seen applied. A request
