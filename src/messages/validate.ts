@@ -44,23 +44,25 @@ export const MAX_TERM = 2 ** 40;
 
 const MAX_MEMBERS = 1024;
 
-const RAFT_TYPES: ReadonlySet<RaftMessageType> = new Set<RaftMessageType>([
-  "append",
-  "append-response",
-  "heartbeat",
-  "heartbeat-response",
-  "pre-vote",
-  "pre-vote-response",
-  "vote",
-  "vote-response",
-  "snapshot",
-  "snapshot-response",
-  "timeout-now",
-  "propose",
-  "propose-response",
-  "read-index",
-  "read-index-response",
-]);
+/** The Raft types accepted; `satisfies` keeps it exhaustive, since this layer may import the core's types only. */
+const RAFT_TYPE_FLAGS = {
+  append: true,
+  "append-response": true,
+  heartbeat: true,
+  "heartbeat-response": true,
+  "pre-vote": true,
+  "pre-vote-response": true,
+  vote: true,
+  "vote-response": true,
+  snapshot: true,
+  "snapshot-response": true,
+  "timeout-now": true,
+  propose: true,
+  "propose-response": true,
+  "read-index": true,
+  "read-index-response": true,
+} as const satisfies Record<RaftMessageType, true>;
+const RAFT_TYPES: ReadonlySet<string> = new Set(Object.keys(RAFT_TYPE_FLAGS));
 const REJECT_REASONS = new Set([
   "no-leader",
   "too-many-uncommitted",

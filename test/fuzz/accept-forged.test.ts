@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HAMOK_PROTOCOL, type HamokMessage } from "../../src/messages/hamok-message.js";
 import { MAX_TERM, validateHamokMessage } from "../../src/messages/validate.js";
-import type { RaftMessageType } from "../../src/raft/types.js";
+import { RAFT_MESSAGE_TYPES, type RaftMessageType } from "../../src/raft/types.js";
 import { anyValue, checkAsync, prototypesSnapshot } from "./fuzz-settings.js";
 import {
   DELETE,
@@ -27,23 +27,7 @@ import {
 
 const LIMITS = { maxMessageBytes: 1024 * 1024 };
 const MALLORY = "mallory";
-const RAFT_TYPES: RaftMessageType[] = [
-  "append",
-  "append-response",
-  "heartbeat",
-  "heartbeat-response",
-  "pre-vote",
-  "pre-vote-response",
-  "vote",
-  "vote-response",
-  "snapshot",
-  "snapshot-response",
-  "timeout-now",
-  "propose",
-  "propose-response",
-  "read-index",
-  "read-index-response",
-];
+const RAFT_TYPES: readonly RaftMessageType[] = RAFT_MESSAGE_TYPES;
 
 /** A Raft message of `type` from mallory with plausible, well-formed fields. */
 function forgedRaft(cluster: LiveCluster): fc.Arbitrary<HamokMessage> {

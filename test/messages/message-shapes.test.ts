@@ -3,7 +3,7 @@ import type { Hamok } from "../../src/hamok";
 import { FrameDecoder, FrameEncoder } from "../../src/messages/codec";
 import { HAMOK_PROTOCOL, type HamokMessage } from "../../src/messages/hamok-message";
 import { validateHamokMessage } from "../../src/messages/validate";
-import type { RaftMessage, RaftMessageType } from "../../src/raft/types";
+import { RAFT_MESSAGE_TYPES, type RaftMessage, type RaftMessageType } from "../../src/raft/types";
 import { closeAll, joinAll, leaderOf, makePeers } from "../hamok/helpers";
 import { Cluster } from "../raft/harness";
 
@@ -73,23 +73,7 @@ describe("every message shape that peers produce passes validation and the binar
   it("covers every Raft message type the core sends, including the leader's propose-response", () => {
     const sent = coreMessages();
     const types = new Set(sent.map((m) => m.type));
-    const expected: RaftMessageType[] = [
-      "append",
-      "append-response",
-      "heartbeat",
-      "heartbeat-response",
-      "pre-vote",
-      "pre-vote-response",
-      "vote",
-      "vote-response",
-      "snapshot",
-      "snapshot-response",
-      "timeout-now",
-      "propose",
-      "propose-response",
-      "read-index",
-      "read-index-response",
-    ];
+    const expected: readonly RaftMessageType[] = RAFT_MESSAGE_TYPES;
     expect([...types].sort()).toEqual([...expected].sort());
     const refusals = sent.filter((m) => m.type === "propose-response");
     expect(refusals[0]).toMatchObject({ proposalIds: ["refused"], reason: "transfer-in-progress" });
