@@ -16,7 +16,7 @@ interface Registered {
 
 type EventNames = EventEmitter.ValidEventTypes;
 
-/** What a {@link GuardedEmitter} does with an exception thrown by one of its listeners. */
+/** What a guarded emitter does with an exception thrown by one of its listeners. */
 export type ListenerErrorHandler = (event: string, error: unknown) => void;
 
 /** See the module comment. The event map and API are eventemitter3's. */
