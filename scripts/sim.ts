@@ -1,15 +1,20 @@
 /**
- * Seeded randomised simulation of the Raft core.
+ * Seeded randomised simulations: of the Raft core (default), or of the whole shipped stack
+ * (`--stack`: real Hamok peers on virtual time, checked for linearizability).
  *
- *   npm run sim -- --seeds 2000 --ticks 5000          # seeds 1..2000, 3 and 5 nodes alternating
- *   npm run sim -- --seed 42 --ticks 5000 --nodes 5    # replay one run
- *   npm run sim -- --seeds 100 --storage indexeddb      # stable storage on IndexedDB (fake-indexeddb)
+ *   npm run sim -- --seeds 2000 --ticks 5000          # core: seeds 1..2000, 3 and 5 nodes alternating
+ *   npm run sim -- --seed 42 --ticks 5000 --nodes 5    # core: replay one run
+ *   npm run sim -- --seeds 100 --storage indexeddb      # core: stable storage on IndexedDB (fake-indexeddb)
+ *   npm run sim -- --stack --seeds 1000 --from 1       # stack: seeds 1..1000 (3, 5 and 7 peers by seed)
+ *   npm run sim -- --stack --seed 123                  # stack: replay one run (prints its trace tail on failure)
+ *   npm run sim -- --stack --seeds 50 --storage indexeddb --duration 8000 --peers 7 --max-voters 5 --clients 3
  *
- * Prints a summary table; exits 1 when any run violated a Raft property, and
+ * Prints a summary table; exits 1 when any run violated a property, and
  * prints the command that replays each failing run.
  */
 import { runSimulationOnIndexedDb } from "../test/sim/indexeddb-storage";
 import { runSimulation, type SimResult } from "../test/sim/simulation";
+import { runStackSeeds } from "../test/stack-sim/stack-cli";
 
 function arg(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +30,25 @@ function storageArg(): "memory" | "indexeddb" {
   const v = process.argv[i + 1];
   if (v !== "memory" && v !== "indexeddb") throw new Error("--storage is memory or indexeddb");
   return v;
+}
+
+if (process.argv.includes("--stack")) {
+  const single = arg("seed");
+  const seeds =
+    single !== undefined ? [single] : Array.from({ length: arg("seeds") ?? 100 }, (_, i) => (arg("from") ?? 1) + i);
+  const stackStorage = storageArg();
+  const peers = arg("peers");
+  const maxVoters = arg("max-voters");
+  const durationMs = arg("duration");
+  const clientsPerPeer = arg("clients");
+  process.exitCode = await runStackSeeds(seeds, {
+    storage: stackStorage,
+    ...(peers === undefined ? {} : { peers }),
+    ...(maxVoters === undefined ? {} : { maxVoters }),
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(clientsPerPeer === undefined ? {} : { clientsPerPeer }),
+  });
+  process.exit();
 }
 
 const storage = storageArg();

@@ -10,6 +10,7 @@ import {
   type RoomDirectory,
   type SignalingIo,
 } from "./room-directory";
+import type { TargetLimiter } from "./target-limiter";
 
 /** The limits applied to a connected socket's events. */
 export interface SessionLimits {
@@ -31,6 +32,7 @@ export function startPeerSession(
   directory: RoomDirectory,
   limits: SessionLimits,
   logger: SignalingLogger,
+  targets: TargetLimiter,
 ): void {
   const { room, peerId } = socket.data;
   const fields = { room, peerId, socketId: socket.id };
@@ -49,6 +51,7 @@ export function startPeerSession(
     // After `peer-left` went out, a queued signal would make the target talk to a peer that is gone.
     if (!socket.connected) return { ok: false, code: "unknown-peer", message: "the sender has left" };
     if (directory.isLocalPeer(room, signal.to)) {
+      if (!targets.take(room, signal.to)) return targetLimited(signal.to);
       io.local.to(peerKey(room, signal.to)).emit("signal", { from: peerId, data: signal.data });
       return { ok: true };
     }
@@ -62,19 +65,35 @@ export function startPeerSession(
     }
     if (!known) return { ok: false, code: "unknown-peer", message: `no peer ${signal.to} in room ${room}` };
     if (!socket.connected) return { ok: false, code: "unknown-peer", message: "the sender has left" };
+    if (!targets.take(room, signal.to)) return targetLimited(signal.to);
     io.to(peerKey(room, signal.to)).emit("signal", { from: peerId, data: signal.data });
     return { ok: true };
   };
+
+  const targetLimited = (to: string): SignalAck => {
+    if (!reportedTargets.has(to)) {
+      reportedTargets.add(to);
+      logger.warn("signals to a peer over its rate limit", { ...fields, to });
+    }
+    return { ok: false, code: "rate-limited", message: `too many signals to ${to}; slow down` };
+  };
+  /** Targets this socket was refused for, already logged: one line per (socket, target), not one per signal. */
+  const reportedTargets = new Set<string>();
+  /** Set once the socket is disconnected for flooding: whatever it had in flight is dropped without a word. */
+  let cutOff = false;
 
   // Relays of one socket run one after the other, after the welcome, so that they reach the target in send order
   // (an offer before its ICE candidates) even when a membership query crosses instances.
   let queue = announce().catch((error: unknown) => logger.error("welcome failed", { ...fields, error: String(error) }));
 
   socket.onAny((event: unknown, ...args: unknown[]) => {
+    // Events already read from the wire still arrive after a disconnect: they must not each log a line.
+    if (cutOff) return;
     const last = args.at(-1);
     const ack = typeof last === "function" ? (args.pop() as Ack) : undefined;
     const decision = limiter.take();
     if (decision === "disconnect") {
+      cutOff = true;
       logger.warn("disconnecting a flooding socket", fields);
       socket.emit("refused", { code: "rate-limited", message: "too many events: disconnected" });
       socket.disconnect(true);

@@ -29,7 +29,10 @@ export type RefusalCode =
   | "invalid-payload"
   /** `data` of a `signal` is larger than `maxSignalBytes`. */
   | "payload-too-large"
-  /** The socket sends faster than `signalsPerSecond` (after a burst of `signalBurst`). */
+  /**
+   * The socket sends faster than `signalsPerSecond` (after a burst of `signalBurst`), or the target peer already
+   * receives `targetSignalsPerSecond` from all senders together (after a burst of `targetSignalBurst`).
+   */
   | "rate-limited"
   /** The event name is not part of the protocol. */
   | "unknown-event";

@@ -7,6 +7,7 @@ import { startPeerSession } from "./peer-session";
 import type { RedisScaleOut } from "./redis-adapter";
 import { connectRedisOnDemand } from "./redis-loader";
 import { RoomDirectory, type SignalingIo } from "./room-directory";
+import { TargetLimiter } from "./target-limiter";
 
 /** Options of {@link createSignalingServer}. Every limit has a default fit for a LAN demo. */
 export interface SignalingServerOptions {
@@ -32,6 +33,10 @@ export interface SignalingServerOptions {
   signalsPerSecond?: number;
   /** Events per socket accepted in a burst above the sustained rate; default 200. */
   signalBurst?: number;
+  /** Sustained signals per second to one peer from all senders on this instance together; default 200. */
+  targetSignalsPerSecond?: number;
+  /** Signals to one peer accepted in a burst above that rate; default 1000 (a full room handshaking with a newcomer). */
+  targetSignalBurst?: number;
   /** With it, instances sharing this Redis share rooms (Redis Streams adapter). */
   redisUrl?: string;
   /** Structured log sink; default silent. `main.ts` passes a JSON-lines logger. */
@@ -57,6 +62,8 @@ export const SIGNALING_DEFAULTS = {
   maxSignalBytes: 64 * 1024,
   signalsPerSecond: 100,
   signalBurst: 200,
+  targetSignalsPerSecond: 200,
+  targetSignalBurst: 1000,
 } as const;
 
 /*
@@ -81,6 +88,13 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
     signalsPerSecond: positive("signalsPerSecond", options.signalsPerSecond ?? SIGNALING_DEFAULTS.signalsPerSecond),
     signalBurst: positive("signalBurst", options.signalBurst ?? SIGNALING_DEFAULTS.signalBurst),
   };
+  const targets = new TargetLimiter({
+    ratePerSecond: positive(
+      "targetSignalsPerSecond",
+      options.targetSignalsPerSecond ?? SIGNALING_DEFAULTS.targetSignalsPerSecond,
+    ),
+    burst: positive("targetSignalBurst", options.targetSignalBurst ?? SIGNALING_DEFAULTS.targetSignalBurst),
+  });
   const policy = {
     secret: options.secret,
     maxPeersPerRoom: positive("maxPeersPerRoom", options.maxPeersPerRoom ?? SIGNALING_DEFAULTS.maxPeersPerRoom),
@@ -111,7 +125,7 @@ export function createSignalingServer(options: SignalingServerOptions = {}): Sig
   });
   const directory = new RoomDirectory(io);
   io.use(createAdmission(policy, directory, logger));
-  io.on("connection", (socket) => startPeerSession(io, socket, directory, limits, logger));
+  io.on("connection", (socket) => startPeerSession(io, socket, directory, limits, logger, targets));
 
   function handleHttp(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? "").split("?")[0];

@@ -56,3 +56,31 @@ describe("room tokens", () => {
     expect(() => createRoomToken({ secret, room: "team", ttlSeconds: 0 })).toThrow(TypeError);
   });
 });
+
+describe("room tokens have one spelling", () => {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  it("refuses the variants of the last character that differ only in its two spare bits", () => {
+    const token = createRoomToken({ secret, room: "team", ttlSeconds: 60, now });
+    expect(verifyRoomToken({ secret, room: "team", token, now }).ok).toBe(true);
+    const last = alphabet.indexOf(token.at(-1)!);
+    expect(last & 0b11).toBe(0);
+    const variants = [1, 2, 3].map((spare) => token.slice(0, -1) + alphabet[last | spare]);
+    for (const variant of variants) {
+      // The variant decodes to the very same MAC bytes: only the spelling check can tell it apart.
+      expect(Buffer.from(variant.split(".")[1]!, "base64url")).toEqual(Buffer.from(token.split(".")[1]!, "base64url"));
+      expect(verifyRoomToken({ secret, room: "team", token: variant, now })).toMatchObject({
+        ok: false,
+        code: "invalid-token",
+      });
+    }
+  });
+
+  it("refuses an expiry written with leading zeros", () => {
+    const token = createRoomToken({ secret, room: "team", ttlSeconds: 60, now });
+    expect(verifyRoomToken({ secret, room: "team", token: `00${token}`, now })).toMatchObject({
+      ok: false,
+      code: "invalid-token",
+    });
+  });
+});

@@ -44,7 +44,8 @@ export type RoomTokenVerdict =
   | { ok: true; expiresAtSeconds: number }
   | { ok: false; code: "invalid-token" | "token-expired"; message: string };
 
-const TOKEN_PATTERN = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+/** No leading zeros in the expiry: each token has exactly one spelling (see {@link verifyRoomToken}). */
+const TOKEN_PATTERN = /^(0|[1-9]\d{0,11})\.([A-Za-z0-9_-]{43})$/;
 
 function mac(secret: string, room: string, expiresAtSeconds: number): Buffer {
   return createHmac("sha256", secret).update(`${room}.${expiresAtSeconds}`).digest();
@@ -63,13 +64,21 @@ export function createRoomToken(options: CreateRoomTokenOptions): string {
 
 /**
  * Checks a token for `room`. The MAC is compared in constant time and checked before the expiry, so a forged
- * token is always `invalid-token`, never `token-expired`.
+ * token is always `invalid-token`, never `token-expired`. Only the canonical spelling is accepted (no leading
+ * zeros in the expiry, zero spare bits in the last base64url character), so a token cannot be varied into
+ * other strings that a cache, a log filter or a revocation list would treat as different tokens.
  */
 export function verifyRoomToken(options: VerifyRoomTokenOptions): RoomTokenVerdict {
   const match = TOKEN_PATTERN.exec(options.token);
   if (match === null) return { ok: false, code: "invalid-token", message: "malformed room token" };
   const expiresAtSeconds = Number(match[1]);
-  const given = Buffer.from(match[2] ?? "", "base64url");
+  const encoded = match[2] ?? "";
+  const given = Buffer.from(encoded, "base64url");
+  // 43 base64url characters carry 258 bits for a 256-bit MAC: the decoder ignores the last character's two
+  // spare bits, so four spellings would decode to the same MAC. Only the canonical one (spare bits zero) counts.
+  if (given.toString("base64url") !== encoded) {
+    return { ok: false, code: "invalid-token", message: "malformed room token" };
+  }
   const expected = mac(options.secret, options.room, expiresAtSeconds);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, code: "invalid-token", message: "room token is not valid for this room" };

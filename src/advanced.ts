@@ -36,6 +36,7 @@ export type {
   Snapshot,
   SnapshotMeta,
 } from "./raft/types.js";
+export { RAFT_MESSAGE_TYPES } from "./raft/types.js";
 export { FORMAT_VERSION, SCHEMA_VERSION } from "./storage/indexeddb/schema.js";
 export { MemoryRaftLogs } from "./storage/memory-raft-logs.js";
 export type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "./storage/raft-logs.js";

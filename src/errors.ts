@@ -38,7 +38,12 @@ export type HamokErrorCode =
   /** Transport or signaling failure. */
   | "TransportFailure"
   /** The peer id is already used by another live tab or process. */
-  | "PeerIdInUse";
+  | "PeerIdInUse"
+  /**
+   * A listener of the application threw. Reported on `error` (never thrown into Hamok): the message names
+   * the event, `cause` is what the listener threw. The peer keeps running.
+   */
+  | "ListenerFailure";
 
 /** The one error class of Hamok; switch on `code`. */
 export class HamokError extends Error {

@@ -1,5 +1,5 @@
-import { EventEmitter } from "eventemitter3";
-import type { StorageCommand } from "./collections/contract";
+import type { StorageCommand } from "./collections/contract.js";
+import { GuardedEmitter } from "./collections/guarded-emitter.js";
 import {
   HamokEmitter,
   type HamokEmitterEventMap,
@@ -13,8 +13,9 @@ import {
   type HamokRecordOptions,
   HamokRemoteMap,
   type HamokRemoteMapOptions,
-} from "./collections/index";
-import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle";
+} from "./collections/index.js";
+import { HamokError } from "./errors.js";
+import type { PageLifecycleOption } from "./runtime/leadership/page-lifecycle.js";
 import {
   type HamokStandInsOption,
   planStandIns,
@@ -23,8 +24,8 @@ import {
 } from "./runtime/membership/cluster-health.js";
 import type { HamokQuorumStatus } from "./runtime/membership/quorum-watch.js";
 import type { StandInPeer } from "./runtime/membership/stand-ins.js";
-import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config";
-import type { HamokEvents, HamokState } from "./runtime/peer/events";
+import { type HamokConfig, type HamokConstructorConfig, resolveConfig } from "./runtime/peer/config.js";
+import type { HamokEvents, HamokState } from "./runtime/peer/events.js";
 import { PeerRuntime } from "./runtime/peer/peer-runtime.js";
 import type {
   HamokFetchRemotePeersResponse,
@@ -33,8 +34,8 @@ import type {
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
-} from "./runtime/peer/public-types";
-import { isBrowserPage, withZeroConfigTransport } from "./transport/zero-config";
+} from "./runtime/peer/public-types.js";
+import { isBrowserPage, withZeroConfigTransport } from "./transport/zero-config.js";
 
 export type {
   HamokFetchRemotePeersResponse,
@@ -43,7 +44,7 @@ export type {
   HamokRaftInfo,
   HamokStats,
   HamokStorage,
-} from "./runtime/peer/public-types";
+} from "./runtime/peer/public-types.js";
 
 /**
  * A Hamok peer: joins a Raft cluster through any transport and hosts replicated
@@ -52,7 +53,7 @@ export type {
  */
 export class Hamok<
   AppData extends Record<string, unknown> = Record<string, unknown>,
-> extends EventEmitter<HamokEvents> {
+> extends GuardedEmitter<HamokEvents> {
   /** The resolved configuration. */
   readonly config: HamokConfig<AppData>;
   /** Resolves when this peer first joined a cluster and caught up. Never rejects. */
@@ -77,6 +78,16 @@ export class Hamok<
     this.#standIns = providedConfig.standIns ?? true;
     this.#runtime = new PeerRuntime(this.config as HamokConfig, this, providedConfig.pageLifecycle ?? isBrowserPage());
     this.ready = this.#runtime.ready;
+  }
+
+  /**
+   * An app listener threw (Hamok emits from its Raft loop): report it on `error` and keep running. A
+   * throwing `error` listener itself cannot be reported anywhere; it is dropped rather than stop the peer.
+   */
+  protected override listenerFailed(event: string, error: unknown): void {
+    if (event === "error") return;
+    const what = error instanceof Error ? error.message : String(error);
+    this.emit("error", new HamokError("ListenerFailure", `a listener of "${event}" threw: ${what}`, { cause: error }));
   }
 
   /** The collections created on this peer, by id. */
@@ -104,7 +115,7 @@ export class Hamok<
     return this.#runtime.isLeader;
   }
 
-  /** The Raft role, or `idle` before joining. */
+  /** The Raft role, `idle` before joining, or `stopped` once its persistence failed (see `HamokState`). */
   get state(): HamokState {
     return this.#runtime.state;
   }
@@ -146,6 +157,8 @@ export class Hamok<
    */
   join(params: HamokJoinParams = {}): Promise<void> {
     const wired = { hasMessageListener: this.listenerCount("message") > 0, persistence: this.config.persistence };
+    // A malformed argument goes through as is: the runtime rejects it with InvalidArgument.
+    if (typeof params !== "object" || params === null) return this.#runtime.join(params);
     const effective = withZeroConfigTransport(params, wired);
     const setting = resolveStandIns(this.#standIns, this.config.persistence, effective.transport !== params.transport);
     if (setting !== undefined) this.#runtime.useStandIns(planStandIns(setting, (id) => this.#standIn(id, setting)));

@@ -36,6 +36,7 @@ export {
   HamokRemoteMap,
   type HamokRemoteMapEvents,
   type HamokRemoteMapOptions,
+  type ListenerErrorHandler,
   type MapBaseOptions,
   type RemoteMap,
   type StorageType,

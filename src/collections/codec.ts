@@ -41,7 +41,15 @@ function utf8(value: string): Uint8Array {
 export function createJsonCodec<T>(): HamokCodec<T> {
   return {
     encode(value: T): Uint8Array {
-      const json = value === undefined ? undefined : JSON.stringify(value);
+      let json: string | undefined;
+      try {
+        json = value === undefined ? undefined : JSON.stringify(value);
+      } catch (error) {
+        // JSON.stringify throws a bare TypeError on cycles and BigInt: the caller gets the typed error.
+        throw new HamokError("InvalidArgument", "the JSON codec cannot encode a cyclic value or a BigInt", {
+          cause: error,
+        });
+      }
       if (json === undefined) {
         throw new HamokError("InvalidArgument", "the JSON codec cannot encode undefined or a function");
       }

@@ -115,6 +115,11 @@ export interface StorageConnection {
    * constructor; callbacks start after it returns. A second call replaces the listener.
    */
   attach(listener: StorageConnectionListener): void;
+  /**
+   * Report that an application listener of the collection threw while handling `event`: Hamok reports it on
+   * its `error` event (code `ListenerFailure`) instead of letting it stop the peer.
+   */
+  reportListenerError(event: string, error: unknown): void;
   /** Detach (the replicated state stays in Hamok). */
   close(): void;
 }

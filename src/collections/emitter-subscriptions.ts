@@ -1,6 +1,6 @@
 /** The replicated subscription set of an emitter, as a read-only view with events. */
-import { EventEmitter } from "eventemitter3";
 import type { EmitterChange, EmitterStateMachine } from "./emitter-state-machine.js";
+import { GuardedEmitter, type ListenerErrorHandler } from "./guarded-emitter.js";
 
 /** Events of {@link HamokEmitterSubscriptions}, fired on every peer in log order. */
 export type HamokEmitterSubscriptionsEvents = {
@@ -11,9 +11,12 @@ export type HamokEmitterSubscriptionsEvents = {
 };
 
 /** Who subscribes to which event, with each subscription's metadata (local read of replicated state). */
-export class HamokEmitterSubscriptions extends EventEmitter<HamokEmitterSubscriptionsEvents> {
-  constructor(private readonly state: () => EmitterStateMachine) {
-    super();
+export class HamokEmitterSubscriptions extends GuardedEmitter<HamokEmitterSubscriptionsEvents> {
+  constructor(
+    private readonly state: () => EmitterStateMachine,
+    onListenerError: ListenerErrorHandler,
+  ) {
+    super(onListenerError);
   }
 
   /** Events with at least one subscriber. */

@@ -4,7 +4,6 @@
  * subscription set names, so every peer agrees on who receives an event.
  */
 
-import { EventEmitter } from "eventemitter3";
 import type { ClockTimer } from "../clock.js";
 import { HamokError } from "../errors.js";
 import { createJsonCodec, type HamokCodec } from "./codec.js";
@@ -12,6 +11,7 @@ import { CollectionLink } from "./collection-link.js";
 import type { ApplyOutcome, StorageConnection } from "./contract.js";
 import { type EmitterChange, EmitterStateMachine } from "./emitter-state-machine.js";
 import { HamokEmitterSubscriptions } from "./emitter-subscriptions.js";
+import { GuardedEmitter } from "./guarded-emitter.js";
 
 /** Event name → listener argument list. */
 export type HamokEmitterEventMap = Record<string, unknown[]>;
@@ -81,7 +81,8 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
   readonly subscriptions: HamokEmitterSubscriptions;
   private readonly link: CollectionLink;
   private readonly codecs: Readonly<Record<string, HamokCodec<unknown[]> | undefined>>;
-  private readonly local = new EventEmitter<Record<string, unknown[]>>();
+  /** The app's listeners on this peer; guarded: they run inside message handling and the Raft loop. */
+  private readonly local: GuardedEmitter<Record<string, unknown[]>>;
   private readonly metaData = new Map<string, unknown>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, PendingPublish>();
@@ -89,6 +90,8 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
   private sequence = 0;
 
   constructor(connection: StorageConnection, options: HamokEmitterOptions<M>) {
+    const report = (event: string, error: unknown) => connection.reportListenerError(event, error);
+    this.local = new GuardedEmitter(report);
     this.id = options.emitterId;
     this.codecs = (options.payloadsCodec ?? {}) as Record<string, HamokCodec<unknown[]>>;
     this.link = new CollectionLink(
@@ -104,7 +107,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
       },
     );
     this.publishTimeoutInMs = this.link.timeoutInMs ?? DEFAULT_PUBLISH_TIMEOUT_IN_MS;
-    this.subscriptions = new HamokEmitterSubscriptions(() => this.state);
+    this.subscriptions = new HamokEmitterSubscriptions(() => this.state, report);
   }
 
   private get state(): EmitterStateMachine {
@@ -224,9 +227,14 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     if (typeof event !== "string") throw new HamokError("InvalidArgument", "an emitter event name is a string");
   }
 
+  /** Own keys only: an event named `constructor` must not pick up Object.prototype's member. */
+  private codecOf(event: string): HamokCodec<unknown[]> {
+    return (Object.hasOwn(this.codecs, event) ? this.codecs[event] : undefined) ?? defaultCodec;
+  }
+
   private encode(event: string, args: unknown[]): Uint8Array {
     this.assertEvent(event);
-    return (this.codecs[event] ?? defaultCodec).encode(args);
+    return this.codecOf(event).encode(args);
   }
 
   private deliverLocally(event: string, args: readonly unknown[]): boolean {
@@ -306,7 +314,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     }
     let args: unknown;
     try {
-      args = (this.codecs[message.event] ?? defaultCodec).decode(message.payload);
+      args = this.codecOf(message.event).decode(message.payload);
     } catch {
       // A payload this peer cannot decode is acknowledged as not delivered rather than thrown into Hamok.
       args = undefined;

@@ -1,9 +1,9 @@
 /** HamokQueue: a FIFO queue replicated through the Raft log. */
-import { EventEmitter } from "eventemitter3";
 import { HamokError } from "../errors.js";
 import { createJsonCodec, type HamokCodec } from "./codec.js";
 import { CollectionLink } from "./collection-link.js";
 import type { ApplyOutcome, StorageConnection } from "./contract.js";
+import { GuardedEmitter } from "./guarded-emitter.js";
 import { type QueueChange, QueueStateMachine } from "./queue-state-machine.js";
 
 /** Events of a queue, fired on every peer in log order. */
@@ -35,14 +35,14 @@ export interface HamokQueueOptions<T> {
  * peer and each item is popped by exactly one caller, whichever peer it is on. `peek`, `size`,
  * `empty` and iteration are local reads.
  */
-export class HamokQueue<T> extends EventEmitter<HamokQueueEvents<T>> {
+export class HamokQueue<T> extends GuardedEmitter<HamokQueueEvents<T>> {
   /** The storage id. */
   readonly id: string;
   private readonly link: CollectionLink;
   private readonly codec: HamokCodec<T>;
 
   constructor(connection: StorageConnection, options: HamokQueueOptions<T>) {
-    super();
+    super((event, error) => connection.reportListenerError(event, error));
     this.id = options.queueId;
     this.codec = options.codec ?? createJsonCodec<T>();
     this.link = new CollectionLink(

@@ -1,7 +1,8 @@
 /** HamokRecord: one replicated object whose fields are set independently through the Raft log. */
-import { EventEmitter } from "eventemitter3";
+import type { EventEmitter } from "eventemitter3";
 import { createJsonCodec, type HamokCodec } from "./codec.js";
 import type { StorageConnection } from "./contract.js";
+import { GuardedEmitter } from "./guarded-emitter.js";
 import { type HamokMapEvents, type HamokMapSnapshot, MapBase } from "./map-base.js";
 
 /** The shape of a record: field name → value. */
@@ -61,7 +62,8 @@ class RecordFields extends MapBase<string, unknown, HamokMapEvents<string, unkno
   }
 
   private codec(field: string): HamokCodec<unknown> {
-    return this.codecs[field] ?? defaultCodec;
+    // Own keys only: a field named `constructor` or `toString` must not pick up Object.prototype's member.
+    return (Object.hasOwn(this.codecs, field) ? this.codecs[field] : undefined) ?? defaultCodec;
   }
 
   protected override encodeValue(field: string, value: unknown): Uint8Array {
@@ -77,14 +79,14 @@ class RecordFields extends MapBase<string, unknown, HamokMapEvents<string, unkno
 /**
  * A replicated object. Reads are local; mutations go through the log. Events fire on every peer.
  */
-export class HamokRecord<T extends HamokRecordObject> extends EventEmitter<HamokRecordEvents<T>> {
+export class HamokRecord<T extends HamokRecordObject> extends GuardedEmitter<HamokRecordEvents<T>> {
   /** The storage id. */
   readonly id: string;
   private readonly fields: RecordFields;
   private readonly initialized: Promise<void>;
 
   constructor(connection: StorageConnection, options: HamokRecordOptions<T>) {
-    super();
+    super((event, error) => connection.reportListenerError(event, error));
     this.id = options.recordId;
     this.fields = new RecordFields(
       connection,
@@ -120,7 +122,10 @@ export class HamokRecord<T extends HamokRecordObject> extends EventEmitter<Hamok
   /** A decoded copy of every field (local read). */
   get instance(): Partial<T> {
     const out: Record<string, unknown> = {};
-    for (const [field, value] of this.fields.entries()) out[field] = value;
+    // defineProperty: assigning `__proto__` would set the prototype instead of a field.
+    for (const [field, value] of this.fields.entries()) {
+      Object.defineProperty(out, field, { value, enumerable: true, writable: true, configurable: true });
+    }
     return out as Partial<T>;
   }
 

@@ -14,6 +14,7 @@ export type {
 } from "./contract.js";
 export { EmitterStateMachine } from "./emitter-state-machine.js";
 export { HamokEmitterSubscriptions, type HamokEmitterSubscriptionsEvents } from "./emitter-subscriptions.js";
+export type { ListenerErrorHandler } from "./guarded-emitter.js";
 export {
   DEFAULT_PUBLISH_TIMEOUT_IN_MS,
   HamokEmitter,

@@ -3,12 +3,13 @@
  * replicated state, mutations through the log (split by the outbound limits), and events from the
  * changes every peer applies in log order.
  */
-import { EventEmitter } from "eventemitter3";
+import type { EventEmitter } from "eventemitter3";
 import { HamokError } from "../errors.js";
 import { bytesEqual } from "./bytes.js";
 import { createJsonCodec, type HamokCodec } from "./codec.js";
 import { CollectionLink, chunks, positiveIntegerOption } from "./collection-link.js";
 import type { ApplyContext, ApplyOutcome, StorageCommand, StorageConnection, StorageType } from "./contract.js";
+import { GuardedEmitter } from "./guarded-emitter.js";
 import { type EncodedEntry, type MapChange, type MapSnapshot, MapStateMachine } from "./map-state-machine.js";
 
 /** Events of a map, fired on every peer in log order. */
@@ -56,7 +57,7 @@ export interface MapBaseOptions<K, V> {
 }
 
 /** Map methods over a {@link MapStateMachine} (also used by the remote map). */
-export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends EventEmitter<E> {
+export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends GuardedEmitter<E> {
   /** The storage id. */
   readonly id: string;
   protected readonly link: CollectionLink;
@@ -69,7 +70,7 @@ export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends Even
   private readonly maxEntries: number | undefined;
 
   protected constructor(connection: StorageConnection, type: StorageType, id: string, options: MapBaseOptions<K, V>) {
-    super();
+    super((event, error) => connection.reportListenerError(event, error));
     this.id = id;
     this.keyCodec = options.keyCodec ?? createJsonCodec<K>();
     this.valueCodec = options.valueCodec ?? createJsonCodec<V>();

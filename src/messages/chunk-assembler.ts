@@ -1,8 +1,8 @@
 /**
  * Reassembly of chunked messages on the receiving side of one channel, with limits so that a hostile or
  * broken sender can neither exhaust memory nor wedge the channel: a cap on the message size (checked on the
- * first chunk, before buffering anything), a cap on concurrent partial messages (the oldest is evicted), and
- * a staleness timeout. Every defect is a returned error; nothing throws.
+ * first chunk, before buffering anything), caps on concurrent partial messages and on the bytes they announce
+ * (the oldest is evicted), and a staleness timeout. Every defect is a returned error; nothing throws.
  */
 import { HamokError } from "../errors.js";
 import type { Frame, FrameKind } from "./frame.js";
@@ -13,6 +13,11 @@ export interface ChunkAssemblerOptions {
   readonly maxMessageBytes: number;
   /** Most partial messages buffered at once; a new one beyond it evicts the least recently fed. */
   readonly maxPartialMessages: number;
+  /**
+   * Most bytes announced (`totalBytes`) by all partial messages together; a new one beyond it evicts the least
+   * recently fed until it fits. Default `maxMessageBytes`: an honest sender has one chunked message in flight.
+   */
+  readonly maxBufferedBytes?: number;
   /** A partial message that received no chunk for this long is dropped. */
   readonly partialTimeoutMs: number;
 }
@@ -43,8 +48,13 @@ function failure(code: "InvalidMessage" | "PayloadTooLarge", reason: string): As
  */
 export class ChunkAssembler {
   private readonly partials = new Map<number, Partial>();
+  private readonly maxBufferedBytes: number;
+  /** Sum of `totalBytes` over the partial messages: the most they can come to buffer. */
+  private reservedBytes = 0;
 
-  constructor(private readonly options: ChunkAssemblerOptions) {}
+  constructor(private readonly options: ChunkAssemblerOptions) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? options.maxMessageBytes;
+  }
 
   /** Number of partial messages currently buffered. */
   get pendingCount(): number {
@@ -57,7 +67,7 @@ export class ChunkAssembler {
     const { messageId, index, count, totalBytes, payload } = chunk;
     // Chunk 0 always starts the message afresh: a leftover partial with a reused id is abandoned.
     let partial = index === 0 ? undefined : this.partials.get(messageId);
-    if (index === 0) this.partials.delete(messageId);
+    if (index === 0) this.remove(messageId);
     if (partial === undefined) {
       if (index !== 0) return failure("InvalidMessage", `message ${messageId} starts at chunk ${index}`);
       if (totalBytes > this.options.maxMessageBytes) {
@@ -66,24 +76,26 @@ export class ChunkAssembler {
       // Every chunk carries at least one byte, so more chunks than bytes is impossible.
       if (count > totalBytes) return failure("InvalidMessage", `${count} chunks for ${totalBytes} bytes`);
       if (this.partials.size >= this.options.maxPartialMessages) this.evictOldest();
+      while (this.partials.size > 0 && this.reservedBytes + totalBytes > this.maxBufferedBytes) this.evictOldest();
       partial = { count, totalBytes, parts: [], receivedBytes: 0, lastSeen: now };
       this.partials.set(messageId, partial);
+      this.reservedBytes += totalBytes;
     } else if (index !== partial.parts.length || count !== partial.count || totalBytes !== partial.totalBytes) {
-      this.partials.delete(messageId);
+      this.remove(messageId);
       return failure("InvalidMessage", `message ${messageId}: unexpected chunk ${index} of ${count}`);
     }
     partial.receivedBytes += payload.length;
     const remainingChunks = count - index - 1;
     // The bytes so far plus at least one byte per remaining chunk must still fit the announced total.
     if (partial.receivedBytes + remainingChunks > totalBytes) {
-      this.partials.delete(messageId);
+      this.remove(messageId);
       return failure("InvalidMessage", `message ${messageId}: chunks exceed ${totalBytes} bytes`);
     }
     // Copy: the frame buffer may belong to the channel and be reused after this call.
     partial.parts.push(payload.slice());
     partial.lastSeen = now;
     if (remainingChunks > 0) return PENDING;
-    this.partials.delete(messageId);
+    this.remove(messageId);
     if (partial.receivedBytes !== totalBytes) {
       return failure("InvalidMessage", `message ${messageId}: ${partial.receivedBytes} of ${totalBytes} bytes`);
     }
@@ -101,7 +113,7 @@ export class ChunkAssembler {
     let dropped = 0;
     for (const [id, partial] of this.partials) {
       if (now - partial.lastSeen > this.options.partialTimeoutMs) {
-        this.partials.delete(id);
+        this.remove(id);
         dropped++;
       }
     }
@@ -111,6 +123,19 @@ export class ChunkAssembler {
   /** Forget every partial message (the channel closed). */
   clear(): void {
     this.partials.clear();
+    this.reservedBytes = 0;
+  }
+
+  /** Bytes the partial messages may still come to hold (their announced totals). */
+  get bufferedBytesBound(): number {
+    return this.reservedBytes;
+  }
+
+  private remove(id: number): void {
+    const partial = this.partials.get(id);
+    if (partial === undefined) return;
+    this.partials.delete(id);
+    this.reservedBytes -= partial.totalBytes;
   }
 
   private evictOldest(): void {
@@ -122,6 +147,6 @@ export class ChunkAssembler {
         oldestId = id;
       }
     }
-    if (oldestId !== undefined) this.partials.delete(oldestId);
+    if (oldestId !== undefined) this.remove(oldestId);
   }
 }

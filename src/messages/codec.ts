@@ -13,8 +13,12 @@ import { decodeValue, encodeValue } from "./value-codec.js";
 /** 16 KiB: the data-channel message size every browser interoperates with. */
 export const DEFAULT_CHUNK_SIZE = 16 * 1024;
 
-/** Default cap on one encoded message (a snapshot chunk, a batch of entries): 64 MiB. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * Default cap on one encoded message (a snapshot chunk, a batch of entries): 1 MiB, the same as Hamok's own
+ * `maxMessageBytes` default, so a byte transport never buffers or decodes a message that `accept()` would
+ * refuse anyway. A peer that raises Hamok's cap raises its transport's to match.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Default cap on partial messages buffered per channel. */
 export const DEFAULT_MAX_PARTIAL_MESSAGES = 8;
@@ -51,7 +55,7 @@ export class FrameEncoder {
    *   `maxMessageBytes`.
    */
   encode(message: unknown): Uint8Array[] {
-    const payload = encodeValue(message);
+    const payload = encodeValue(message, { maxBytes: this.maxMessageBytes });
     if (payload.length > this.maxMessageBytes) {
       throw new HamokError("PayloadTooLarge", `message of ${payload.length} bytes exceeds ${this.maxMessageBytes}`);
     }
@@ -87,7 +91,9 @@ export interface FrameDecoderOptions {
   readonly maxPartialMessages?: number;
   /** Idle time after which a partial message is dropped. Default {@link DEFAULT_PARTIAL_TIMEOUT_MS}. */
   readonly partialTimeoutMs?: number;
-  /** Clock for the staleness timeout. Default `realClock.now`. */
+  /** Most bytes announced by all partial messages together. Default `maxMessageBytes`. */
+  readonly maxBufferedBytes?: number;
+  /** Clock for the staleness timeout, in ms. Default `realClock.now`. */
   readonly now?: () => number;
 }
 
@@ -114,6 +120,7 @@ export class FrameDecoder {
     this.now = options.now ?? realClock.now;
     this.assembler = new ChunkAssembler({
       maxMessageBytes: this.maxMessageBytes,
+      ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
       maxPartialMessages: options.maxPartialMessages ?? DEFAULT_MAX_PARTIAL_MESSAGES,
       partialTimeoutMs: options.partialTimeoutMs ?? DEFAULT_PARTIAL_TIMEOUT_MS,
     });
@@ -126,6 +133,13 @@ export class FrameDecoder {
 
   /** Receive one frame; a complete message comes back decoded, a defect comes back as an error result. */
   receive(frame: Uint8Array): DecodeResult {
+    // No honest frame is larger than a whole message plus the largest chunk header: refuse before parsing.
+    if (frame.length > this.maxMessageBytes + MAX_CHUNK_HEADER_BYTES) {
+      return {
+        kind: "error",
+        error: new HamokError("PayloadTooLarge", `frame of ${frame.length} bytes exceeds the cap`),
+      };
+    }
     const parsed = parseFrame(frame);
     if (parsed instanceof HamokError) return { kind: "error", error: parsed };
     let payload: Uint8Array;

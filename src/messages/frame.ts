@@ -118,6 +118,8 @@ export function parseFrame(frame: Uint8Array): Frame | HamokError {
       const b = frame[pos++]!;
       value += (b & 0x7f) * scale;
       if (b < 0x80) {
+        // Canonical only (PROTOCOL.md): a trailing zero group would give one header many spellings.
+        if (b === 0 && i > 0) return invalid("non-canonical header varint");
         done = true;
         break;
       }

@@ -1,4 +1,4 @@
-import type { RaftMessage } from "../raft/types";
+import type { RaftMessage } from "../raft/types.js";
 
 /**
  * The envelope every Hamok peer exchanges. A `HamokMessage` is a plain,

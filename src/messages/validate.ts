@@ -1,5 +1,16 @@
-import type { ConfChange, Entry, RaftMessage, RaftMessageType, SnapshotMeta } from "../raft/types";
-import { HAMOK_MESSAGE_TYPES, HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "./hamok-message";
+import type { ConfChange, Entry, RaftMessage, RaftMessageType, SnapshotMeta } from "../raft/types.js";
+import { HAMOK_MESSAGE_TYPES, HAMOK_PROTOCOL, type HamokMessage, type PeerAnnouncement } from "./hamok-message.js";
+import {
+  type Budget,
+  CONTAINER_COST,
+  charge,
+  checkPlainData,
+  fail,
+  Invalid,
+  type InvalidMessageCode,
+  isPlainArray,
+  isPlainRecord,
+} from "./plain-data.js";
 
 /**
  * Validation of every inbound message before any of it is used. A message from
@@ -8,8 +19,7 @@ import { HAMOK_MESSAGE_TYPES, HAMOK_PROTOCOL, type HamokMessage, type PeerAnnoun
  * machines only ever see well-formed data.
  */
 
-/** Why a message was refused. */
-export type InvalidMessageCode = "InvalidMessage" | "PayloadTooLarge";
+export type { InvalidMessageCode } from "./plain-data.js";
 
 /** The verdict on one inbound value. */
 export type ValidationResult =
@@ -24,26 +34,35 @@ export interface ValidationLimits {
 
 /** Longest accepted peer, cluster or storage id. */
 export const MAX_ID_LENGTH = 256;
-const MAX_DEPTH = 32;
+
+/**
+ * The highest term a message may carry. Terms grow by one per election, so no real cluster comes
+ * near 2^40; a forged term near 2^53 would otherwise be adopted by every peer (Raft §5.1: a higher
+ * term always wins) and leave no representable term for the next election.
+ */
+export const MAX_TERM = 2 ** 40;
+
 const MAX_MEMBERS = 1024;
 
-const RAFT_TYPES: ReadonlySet<RaftMessageType> = new Set<RaftMessageType>([
-  "append",
-  "append-response",
-  "heartbeat",
-  "heartbeat-response",
-  "pre-vote",
-  "pre-vote-response",
-  "vote",
-  "vote-response",
-  "snapshot",
-  "snapshot-response",
-  "timeout-now",
-  "propose",
-  "propose-response",
-  "read-index",
-  "read-index-response",
-]);
+/** The Raft types accepted; `satisfies` keeps it exhaustive, since this layer may import the core's types only. */
+const RAFT_TYPE_FLAGS = {
+  append: true,
+  "append-response": true,
+  heartbeat: true,
+  "heartbeat-response": true,
+  "pre-vote": true,
+  "pre-vote-response": true,
+  vote: true,
+  "vote-response": true,
+  snapshot: true,
+  "snapshot-response": true,
+  "timeout-now": true,
+  propose: true,
+  "propose-response": true,
+  "read-index": true,
+  "read-index-response": true,
+} as const satisfies Record<RaftMessageType, true>;
+const RAFT_TYPES: ReadonlySet<string> = new Set(Object.keys(RAFT_TYPE_FLAGS));
 const REJECT_REASONS = new Set([
   "no-leader",
   "too-many-uncommitted",
@@ -55,19 +74,6 @@ const REJECT_REASONS = new Set([
 const CONF_CHANGE_TYPES = new Set(["addLearner", "addVoter", "demoteVoter", "remove"]);
 const MESSAGE_TYPES: ReadonlySet<string> = new Set(HAMOK_MESSAGE_TYPES);
 
-class Invalid extends Error {
-  constructor(
-    readonly code: InvalidMessageCode,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-function fail(reason: string): never {
-  throw new Invalid("InvalidMessage", reason);
-}
-
 /** Check an untrusted value and return it typed as a {@link HamokMessage}, or say why it is refused. Never throws. */
 export function validateHamokMessage(value: unknown, limits: ValidationLimits): ValidationResult {
   try {
@@ -76,21 +82,9 @@ export function validateHamokMessage(value: unknown, limits: ValidationLimits): 
     return { ok: true, message: value as HamokMessage };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, code: error.code, reason: error.message };
-    return { ok: false, code: "InvalidMessage", reason: `unreadable message: ${String(error)}` };
+    // A getter, a proxy or an impostor container threw while being read.
+    return { ok: false, code: "InvalidMessage", reason: "unreadable message" };
   }
-}
-
-interface Budget {
-  left: number;
-}
-
-function charge(budget: Budget, bytes: number): void {
-  budget.left -= bytes;
-  if (budget.left < 0) throw new Invalid("PayloadTooLarge", "message exceeds maxMessageBytes");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
 function id(value: unknown, field: string, budget: Budget): string {
@@ -108,6 +102,12 @@ function count(value: unknown, field: string): number {
   return value;
 }
 
+function term(value: unknown, field: string): number {
+  const n = count(value, field);
+  if (n > MAX_TERM) fail(`${field} exceeds the term ceiling 2^40`);
+  return n;
+}
+
 function optionalCount(value: unknown, field: string): number | undefined {
   return value === undefined ? undefined : count(value, field);
 }
@@ -116,8 +116,15 @@ function optionalBoolean(value: unknown, field: string): void {
   if (value !== undefined && typeof value !== "boolean") fail(`${field} must be a boolean`);
 }
 
+function idList(value: unknown, field: string, budget: Budget): readonly string[] {
+  if (!isPlainArray(value) || value.length > MAX_MEMBERS) fail(`${field} must be a list of ids`);
+  charge(budget, CONTAINER_COST);
+  for (let i = 0; i < value.length; i++) id(value[i], `${field}[]`, budget);
+  return value as string[];
+}
+
 function checkEnvelope(value: unknown, budget: Budget): void {
-  if (!isRecord(value)) fail("message must be an object");
+  if (!isPlainRecord(value)) fail("message must be a plain object");
   if (value.protocol !== HAMOK_PROTOCOL) fail("unknown protocol");
   if (typeof value.type !== "string" || !MESSAGE_TYPES.has(value.type)) fail("unknown message type");
   id(value.sourceId, "sourceId", budget);
@@ -145,28 +152,31 @@ function checkEnvelope(value: unknown, budget: Budget): void {
 }
 
 function checkAnnouncement(value: unknown, budget: Budget): asserts value is PeerAnnouncement {
-  if (!isRecord(value)) fail("peer must be an object");
+  if (!isPlainRecord(value)) fail("peer must be a plain object");
   if (typeof value.joining !== "boolean") fail("peer.joining must be a boolean");
   if (typeof value.canLead !== "boolean") fail("peer.canLead must be a boolean");
   optionalId(value.leaderId, "peer.leaderId", budget);
-  count(value.term, "peer.term");
+  term(value.term, "peer.term");
   count(value.commit, "peer.commit");
-  if (!Array.isArray(value.members) || value.members.length > MAX_MEMBERS) fail("peer.members must be a list");
-  for (const member of value.members) id(member, "peer.members[]", budget);
+  idList(value.members, "peer.members", budget);
 }
 
+/** Fields that only some Raft message types carry; anywhere else they are refused. */
+const ENTRY_TYPES: ReadonlySet<string> = new Set(["append", "propose"]);
+
 function checkRaftMessage(value: unknown, sourceId: string, destinationId: unknown, budget: Budget): void {
-  if (!isRecord(value)) fail("raft must be an object");
+  if (!isPlainRecord(value)) fail("raft must be a plain object");
   const m = value as Partial<Record<keyof RaftMessage, unknown>>;
   if (typeof m.type !== "string" || !RAFT_TYPES.has(m.type as RaftMessageType)) fail("unknown raft message type");
+  const type = m.type as RaftMessageType;
   // A peer may only speak for itself, and a Raft message is always addressed to one peer.
   if (m.from !== sourceId) fail("raft.from differs from sourceId");
   id(m.to, "raft.to", budget);
   if (destinationId !== m.to) fail("raft.to differs from destinationId");
-  const term = count(m.term, "raft.term");
+  const messageTerm = term(m.term, "raft.term");
   const index = optionalCount(m.index, "raft.index");
-  const logTerm = optionalCount(m.logTerm, "raft.logTerm");
-  if (logTerm !== undefined && logTerm > term) fail("raft.logTerm is newer than raft.term");
+  const logTerm = m.logTerm === undefined ? undefined : term(m.logTerm, "raft.logTerm");
+  if (logTerm !== undefined && logTerm > messageTerm) fail("raft.logTerm is newer than raft.term");
   optionalCount(m.commit, "raft.commit");
   optionalCount(m.rejectHint, "raft.rejectHint");
   optionalBoolean(m.reject, "raft.reject");
@@ -175,40 +185,61 @@ function checkRaftMessage(value: unknown, sourceId: string, destinationId: unkno
     fail("raft.context must be a short string");
   }
   if (m.reason !== undefined && !REJECT_REASONS.has(m.reason as string)) fail("unknown raft.reason");
-  if (m.entries !== undefined) checkEntries(m.entries, m.type === "propose", index ?? 0, term, budget);
-  if (m.proposalIds !== undefined) {
-    if (!Array.isArray(m.proposalIds)) fail("raft.proposalIds must be a list");
-    if (!Array.isArray(m.entries) || m.entries.length !== m.proposalIds.length) {
-      fail("raft.proposalIds must match raft.entries");
-    }
-    for (const proposalId of m.proposalIds) id(proposalId, "raft.proposalIds[]", budget);
+  if (m.entries !== undefined) {
+    if (!ENTRY_TYPES.has(type)) fail(`raft.entries on a ${type} message`);
+    checkEntries(m.entries, type === "propose", index ?? 0, messageTerm, budget);
   }
-  if (m.snapshotMeta !== undefined) checkSnapshotMeta(m.snapshotMeta, budget);
-  const offset = optionalCount(m.snapshotOffset, "raft.snapshotOffset");
-  const total = optionalCount(m.snapshotTotal, "raft.snapshotTotal");
-  if (m.snapshotChunk !== undefined) {
-    if (!(m.snapshotChunk instanceof Uint8Array)) fail("raft.snapshotChunk must be bytes");
-    charge(budget, m.snapshotChunk.byteLength);
-    if (total !== undefined && (offset ?? 0) + m.snapshotChunk.byteLength > total) {
-      fail("raft.snapshotChunk lies beyond raft.snapshotTotal");
-    }
+  checkProposalIds(type, m.proposalIds, m.entries, budget);
+  if (type === "snapshot") checkSnapshotChunk(m, budget);
+  else if (m.snapshotMeta !== undefined || m.snapshotChunk !== undefined || m.snapshotTotal !== undefined) {
+    fail(`snapshot fields on a ${type} message`);
   }
+  optionalCount(m.snapshotOffset, "raft.snapshotOffset");
 }
 
-function checkEntries(value: unknown, proposal: boolean, prevIndex: number, term: number, budget: Budget): void {
-  if (!Array.isArray(value)) fail("raft.entries must be a list");
+/**
+ * `propose` pairs each forwarded entry with its proposal id; `propose-response` (the leader's refusal)
+ * lists the refused ids alone, without entries. No other message carries ids.
+ */
+function checkProposalIds(type: RaftMessageType, ids: unknown, entries: unknown, budget: Budget): void {
+  if (type === "propose") {
+    const list = idList(ids, "raft.proposalIds", budget);
+    if (!isPlainArray(entries) || entries.length !== list.length) fail("raft.proposalIds must match raft.entries");
+    return;
+  }
+  if (type === "propose-response") {
+    if (entries !== undefined) fail("propose-response carries no entries");
+    idList(ids, "raft.proposalIds", budget);
+    return;
+  }
+  if (ids !== undefined) fail(`raft.proposalIds on a ${type} message`);
+}
+
+function checkSnapshotChunk(m: Partial<Record<keyof RaftMessage, unknown>>, budget: Budget): void {
+  checkSnapshotMeta(m.snapshotMeta, budget);
+  const offset = count(m.snapshotOffset, "raft.snapshotOffset");
+  const total = count(m.snapshotTotal, "raft.snapshotTotal");
+  const chunk = m.snapshotChunk;
+  if (!(chunk instanceof Uint8Array) || !ArrayBuffer.isView(chunk)) fail("raft.snapshotChunk must be bytes");
+  charge(budget, chunk.byteLength);
+  if (offset + chunk.byteLength > total) fail("raft.snapshotChunk lies beyond raft.snapshotTotal");
+}
+
+function checkEntries(value: unknown, proposal: boolean, prevIndex: number, maxTerm: number, budget: Budget): void {
+  if (!isPlainArray(value)) fail("raft.entries must be a list");
+  charge(budget, CONTAINER_COST);
   let previousTerm = 0;
   for (let position = 0; position < value.length; position++) {
     const raw: unknown = value[position];
-    if (!isRecord(raw)) fail("raft.entries[] must be an object");
+    if (!isPlainRecord(raw)) fail("raft.entries[] must be a plain object");
     const entry = raw as Partial<Record<keyof Entry, unknown>>;
     const entryIndex = count(entry.index, "entry.index");
-    const entryTerm = count(entry.term, "entry.term");
+    const entryTerm = term(entry.term, "entry.term");
     // Forwarded proposals carry index/term 0 until the leader appends them; appended
     // entries follow prevIndex contiguously with non-decreasing terms (Raft §5.3 log matching).
     if (!proposal) {
       if (entryIndex !== prevIndex + position + 1) fail("raft.entries are not contiguous");
-      if (entryTerm < previousTerm || entryTerm > term) fail("raft.entries have impossible terms");
+      if (entryTerm < previousTerm || entryTerm > maxTerm) fail("raft.entries have impossible terms");
       previousTerm = entryTerm;
     }
     charge(budget, 24);
@@ -228,90 +259,25 @@ function checkEntries(value: unknown, proposal: boolean, prevIndex: number, term
   }
 }
 
+/** A conf change names its type and node; anything else it carries is plain data and pays for its size. */
 function checkConfChange(value: unknown, budget: Budget): asserts value is ConfChange {
-  if (!isRecord(value) || !CONF_CHANGE_TYPES.has(value.type as string)) fail("invalid conf change");
+  if (!isPlainRecord(value) || !CONF_CHANGE_TYPES.has(value.type as string)) fail("invalid conf change");
   id(value.nodeId, "conf.nodeId", budget);
+  charge(budget, CONTAINER_COST);
+  for (const key in value) {
+    if (key === "type" || key === "nodeId") continue;
+    charge(budget, key.length + 3);
+    checkPlainData(value[key], budget, 1);
+  }
 }
 
 function checkSnapshotMeta(value: unknown, budget: Budget): asserts value is SnapshotMeta {
-  if (!isRecord(value)) fail("raft.snapshotMeta must be an object");
+  if (!isPlainRecord(value)) fail("raft.snapshotMeta must be a plain object");
   count(value.index, "snapshotMeta.index");
-  count(value.term, "snapshotMeta.term");
+  term(value.term, "snapshotMeta.term");
   const conf = value.confState;
-  if (!isRecord(conf) || !Array.isArray(conf.voters) || !Array.isArray(conf.learners)) {
-    fail("snapshotMeta.confState must list voters and learners");
-  }
-  if (conf.voters.length + conf.learners.length > MAX_MEMBERS) fail("snapshotMeta.confState too large");
-  for (const member of [...conf.voters, ...conf.learners]) id(member, "confState member", budget);
-}
-
-/**
- * Structured-cloneable plain data only: primitives, arrays, plain objects, Maps,
- * Sets, dates and byte arrays, nested at most 32 deep, within the byte budget.
- * Hot path (every replicated request passes here): no allocation per value.
- */
-function checkPlainData(value: unknown, budget: Budget, depth: number): void {
-  if (depth > MAX_DEPTH) fail("payload nested too deeply");
-  switch (typeof value) {
-    case "string":
-      charge(budget, value.length + 2);
-      return;
-    case "number":
-    case "bigint":
-      charge(budget, 8);
-      return;
-    case "undefined":
-    case "boolean":
-      charge(budget, 4);
-      return;
-    case "object":
-      break;
-    default:
-      fail(`payload holds a ${typeof value}`);
-  }
-  if (value === null) {
-    charge(budget, 4);
-    return;
-  }
-  // Most common shapes first: bytes, arrays and plain objects (every request is made of them).
-  if (value instanceof Uint8Array) {
-    charge(budget, value.byteLength);
-    return;
-  }
-  if (Array.isArray(value)) {
-    charge(budget, 2);
-    for (let i = 0; i < value.length; i++) checkPlainData(value[i], budget, depth + 1);
-    return;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
-    const record = value as Record<string, unknown>;
-    // `for...in`, not `Object.keys`: no key array per object. With `Object.prototype` (or no
-    // prototype) there is nothing inherited to enumerate, so it visits exactly the own keys.
-    for (const key in record) {
-      charge(budget, key.length + 3);
-      checkPlainData(record[key], budget, depth + 1);
-    }
-    return;
-  }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-    charge(budget, value.byteLength);
-    return;
-  }
-  if (value instanceof Date) {
-    charge(budget, 8);
-    return;
-  }
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
-      checkPlainData(k, budget, depth + 1);
-      checkPlainData(v, budget, depth + 1);
-    }
-    return;
-  }
-  if (value instanceof Set) {
-    for (const item of value) checkPlainData(item, budget, depth + 1);
-    return;
-  }
-  fail("payload holds a class instance");
+  if (!isPlainRecord(conf)) fail("snapshotMeta.confState must list voters and learners");
+  const voters = idList(conf.voters, "confState.voters", budget);
+  const learners = idList(conf.learners, "confState.learners", budget);
+  if (voters.length + learners.length > MAX_MEMBERS) fail("snapshotMeta.confState too large");
 }

@@ -1,4 +1,4 @@
-import type { ConfChange, ConfState, Entry } from "./types";
+import type { ConfChange, ConfState, Entry } from "./types.js";
 
 export const EMPTY_CONF: ConfState = { voters: [], learners: [] };
 

@@ -1,6 +1,6 @@
-import { normalizeConf } from "./configuration";
-import type { Raft } from "./raft";
-import type { RaftMessage, Snapshot } from "./types";
+import { normalizeConf } from "./configuration.js";
+import type { Raft } from "./raft.js";
+import type { RaftMessage, Snapshot } from "./types.js";
 
 /**
  * The receiving side of replication (AppendEntries, heartbeats,

@@ -1,10 +1,10 @@
-import { isConfChange, validateConfChange } from "./configuration";
-import { Progress } from "./progress";
-import { committedIndex, hasQuorum } from "./quorum";
-import type { Proposal, Raft } from "./raft";
+import { isConfChange, validateConfChange } from "./configuration.js";
+import { Progress } from "./progress.js";
+import { committedIndex, hasQuorum } from "./quorum.js";
+import type { Proposal, Raft } from "./raft.js";
 import { parseRoundContext, ReadOnly, roundContext } from "./read-only.js";
-import { SnapshotSender, sameSnapshot } from "./snapshot-chunks";
-import type { EntryType, NodeId, ProposalRejectReason, RaftMessage } from "./types";
+import { SnapshotSender, sameSnapshot } from "./snapshot-chunks.js";
+import type { EntryType, NodeId, ProposalRejectReason, RaftMessage } from "./types.js";
 
 /**
  * Everything only a leader has (model: etcd's stepLeader and tracker): the

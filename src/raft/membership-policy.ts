@@ -1,5 +1,5 @@
-import { quorumSize } from "./quorum";
-import type { ConfChange, NodeId, ProgressStatus, RaftStatus } from "./types";
+import { quorumSize } from "./quorum.js";
+import type { ConfChange, NodeId, ProgressStatus, RaftStatus } from "./types.js";
 
 /** Inputs of {@link nextMembershipChange} besides the leader's status. */
 export interface MembershipPolicyOptions {

@@ -1,4 +1,4 @@
-import type { RaftMessage } from "./types";
+import type { RaftMessage } from "./types.js";
 
 /**
  * Requests to a leader and its answers, rather than Raft RPCs: they carry the

@@ -1,5 +1,5 @@
-import { defaultSizeOf } from "./size";
-import type { RaftConfig, Random } from "./types";
+import { defaultSizeOf } from "./size.js";
+import type { RaftConfig, Random } from "./types.js";
 
 /** {@link RaftConfig} with every default filled in. */
 export interface RaftOptions {

@@ -1,4 +1,4 @@
-import { Inflights } from "./inflights";
+import { Inflights } from "./inflights.js";
 
 export type ProgressState = "probe" | "replicate" | "snapshot";
 

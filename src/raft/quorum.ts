@@ -1,4 +1,4 @@
-import type { NodeId } from "./types";
+import type { NodeId } from "./types.js";
 
 /** The number of voters that form a majority (§5.2); 0 voters have no quorum at all. */
 export function quorumSize(voterCount: number): number {

@@ -1,5 +1,5 @@
-import { ENTRY_OVERHEAD_BYTES } from "./size";
-import type { Entry, Snapshot } from "./types";
+import { ENTRY_OVERHEAD_BYTES } from "./size.js";
+import type { Entry, Snapshot } from "./types.js";
 
 /**
  * The in-memory Raft log (etcd's raftLog + unstable): a snapshot followed by

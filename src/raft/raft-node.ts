@@ -1,5 +1,5 @@
-import { sameConf } from "./configuration";
-import { Raft } from "./raft";
+import { sameConf } from "./configuration.js";
+import { Raft } from "./raft.js";
 import type {
   ConfChange,
   ConfState,
@@ -14,7 +14,7 @@ import type {
   Ready,
   Snapshot,
   SoftState,
-} from "./types";
+} from "./types.js";
 
 /**
  * The public face of the Raft core (model: etcd-io/raft's RawNode). Inputs

@@ -1,16 +1,16 @@
 import { refusal, Vouches } from "./acceptance.js";
-import { bootstrapEntries, confAfter, EMPTY_CONF, isConfChange, normalizeConf, sameConf } from "./configuration";
-import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower";
+import { bootstrapEntries, confAfter, EMPTY_CONF, isConfChange, normalizeConf, sameConf } from "./configuration.js";
+import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower.js";
 import { forwardProposal, forwardRead, refuseNonMember, stepForwarding } from "./forwarding.js";
-import { Leader } from "./leader";
+import { Leader } from "./leader.js";
 import { MAX_DROP_RECORDS, MAX_TERM } from "./limits.js";
-import { FORWARDING_TYPES, isWellFormed } from "./message-checks";
-import { type RaftOptions, resolveOptions } from "./options";
-import { voteResult } from "./quorum";
-import { RaftLog } from "./raft-log";
-import { randomInt } from "./random";
+import { FORWARDING_TYPES, isWellFormed } from "./message-checks.js";
+import { type RaftOptions, resolveOptions } from "./options.js";
+import { voteResult } from "./quorum.js";
+import { RaftLog } from "./raft-log.js";
+import { randomInt } from "./random.js";
 import { RefusedForwards } from "./refused-forwards.js";
-import { SnapshotReceiver } from "./snapshot-chunks";
+import { SnapshotReceiver } from "./snapshot-chunks.js";
 import type {
   ConfState,
   DroppedMessage,
@@ -25,7 +25,7 @@ import type {
   ReadState,
   RejectedProposal,
   Snapshot,
-} from "./types";
+} from "./types.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A message before `from` (and usually `term`) are filled in by `send`. */

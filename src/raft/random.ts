@@ -1,4 +1,4 @@
-import type { Random } from "./types";
+import type { Random } from "./types.js";
 
 /** The seeded PRNG lives in src/util (the memory hub draws faults from it too); re-exported for the core. */
 export { createSeededRandom } from "../util/random.js";

@@ -1,4 +1,4 @@
-import type { RaftMessage, Snapshot, SnapshotMeta } from "./types";
+import type { RaftMessage, Snapshot, SnapshotMeta } from "./types.js";
 
 /** Whether two snapshot metadata describe the same snapshot. */
 export function sameSnapshot(a: SnapshotMeta, b: SnapshotMeta): boolean {

@@ -70,22 +70,30 @@ export interface Snapshot {
 export type RaftRole = "follower" | "pre-candidate" | "candidate" | "leader";
 
 /** The kinds of Raft message between peers (requests and their responses). */
-export type RaftMessageType =
-  | "append" // AppendEntries (also the heartbeat carrier when empty)
-  | "append-response"
-  | "heartbeat"
-  | "heartbeat-response"
-  | "pre-vote"
-  | "pre-vote-response"
-  | "vote"
-  | "vote-response"
-  | "snapshot" // one chunk of InstallSnapshot
-  | "snapshot-response"
-  | "timeout-now" // leadership transfer: start an election at once
-  | "propose" // a follower forwards proposals to the leader
-  | "propose-response" // the leader refuses forwarded proposals (with a reason)
-  | "read-index" // a follower forwards a ReadIndex request to the leader
-  | "read-index-response";
+/**
+ * Every Raft message type, once: the union below is derived from it, and validation and the tests that
+ * forge or round-trip each type read it instead of keeping lists of their own.
+ */
+export const RAFT_MESSAGE_TYPES = [
+  "append", // AppendEntries (also the heartbeat carrier when empty)
+  "append-response",
+  "heartbeat",
+  "heartbeat-response",
+  "pre-vote",
+  "pre-vote-response",
+  "vote",
+  "vote-response",
+  "snapshot", // one chunk of InstallSnapshot
+  "snapshot-response",
+  "timeout-now", // leadership transfer: start an election at once
+  "propose", // a follower forwards proposals to the leader
+  "propose-response", // the leader refuses forwarded proposals (with a reason)
+  "read-index", // a follower forwards a ReadIndex request to the leader
+  "read-index-response",
+] as const;
+
+/** The type of a {@link RaftMessage}. */
+export type RaftMessageType = (typeof RAFT_MESSAGE_TYPES)[number];
 
 /**
  * A message between Raft cores. All fields but `type`, `from`, `to` and `term`

@@ -1,11 +1,11 @@
-import { createIndexedDbRaftLogs, listIndexedDbRaftLogs } from "./indexeddb/index";
+import { createIndexedDbRaftLogs, listIndexedDbRaftLogs } from "./indexeddb/index.js";
 import {
   type AcquirePeerIdOptions,
   acquirePeerId,
   type PeerIdentity,
   peerIdLockName,
   peerIdStorageKey,
-} from "./peer-identity";
+} from "./peer-identity.js";
 
 /** What {@link claimPeerId} decided. */
 export interface ClaimedPeerId {

@@ -1,10 +1,13 @@
-import { HamokError } from "../errors";
-import type { Entry, HardState, PersistedState, RaftLogs, RaftLogsStats, SaveBatch, Snapshot } from "./raft-logs";
+import { HamokError } from "../errors.js";
+import type { Entry, HardState, PersistedState, RaftLogs, RaftLogsStats, SaveBatch, Snapshot } from "./raft-logs.js";
 
 /**
  * The default {@link RaftLogs}: everything in memory, lost with the process.
  * `save()` applies a whole batch synchronously and resolves in a microtask, so
  * it adds no latency to a commit.
+ *
+ * To restart a peer from what it persisted (after `close()`, or to model a crash), build the new
+ * `Hamok` over {@link MemoryRaftLogs.reopen}: `new Hamok({ peerId, raftLogs: logs.reopen() })`.
  */
 export class MemoryRaftLogs implements RaftLogs {
   private hardState: HardState = { term: 0, vote: null, commit: 0 };
@@ -43,6 +46,23 @@ export class MemoryRaftLogs implements RaftLogs {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /**
+   * A new handle over everything saved so far, as a restarted process finds its storage: hand it
+   * to a new `Hamok` with the same `peerId` and it restarts from its own term, vote, log and
+   * snapshot (Raft's safety rests on exactly that state, §5.2 and §5.4). Works whether or not this
+   * handle was closed. This handle is closed by it (fenced): a crashed peer that still holds it
+   * can no longer write, so the new one is the only writer.
+   */
+  reopen(): MemoryRaftLogs {
+    this.closed = true;
+    const next = new MemoryRaftLogs();
+    next.hardState = this.hardState;
+    next.snapshot = this.snapshot;
+    next.entries = [...this.entries];
+    next.meta = { ...this.meta };
+    return next;
   }
 
   private assertOpen(): void {

@@ -1,4 +1,4 @@
-import { HamokError } from "../errors";
+import { HamokError } from "../errors.js";
 
 /**
  * A tab's peer id. A reloaded tab keeps its id (sessionStorage survives a

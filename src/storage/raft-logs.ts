@@ -1,4 +1,4 @@
-import type { ConfState, Entry, HardState, Snapshot } from "../raft/types";
+import type { ConfState, Entry, HardState, Snapshot } from "../raft/types.js";
 
 /**
  * What a peer keeps on stable storage. `RaftLogs` is the persistence port of

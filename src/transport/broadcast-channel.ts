@@ -19,6 +19,7 @@
 import { EventEmitter } from "eventemitter3";
 import { type ClockTimer, type HamokClock, realClock } from "../clock.js";
 import { HamokError } from "../errors.js";
+import { type Budget, checkPlainData, Invalid, isPlainRecord } from "../messages/plain-data.js";
 import type { HamokTransport, TransportEvents } from "./transport.js";
 
 /** The part of the Web Locks API the transport uses (`navigator.locks`). */
@@ -42,8 +43,24 @@ export interface BroadcastChannelTransportOptions {
   readonly peerTimeoutMs?: number;
   /** Lock manager serialising `open()`. Default `navigator.locks` where it exists, else none. */
   readonly locks?: LockManagerLike;
+  /**
+   * Largest message handed on, estimated as Hamok's validation does; a larger or malformed one is dropped
+   * with an `error` before anyone reads it. Default 1 MiB, Hamok's own `maxMessageBytes` default.
+   */
+  readonly maxMessageBytes?: number;
   /** The clock of the presence round, heartbeats and silence timeouts. Default `realClock`. */
   readonly clock?: HamokClock;
+}
+
+/** Any same-origin script can post on the channel: ids are bounded, and so is the number of peers tracked. */
+const MAX_ID_LENGTH = 256;
+const MAX_PEERS = 1024;
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+const ENVELOPE_DEPTH = 8;
+const ENVELOPE_TYPES: ReadonlySet<unknown> = new Set(["hello", "here", "beat", "bye", "msg"]);
+
+function isId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_ID_LENGTH;
 }
 
 /** Fields the transport reads from a message. Everything else is opaque. */
@@ -149,18 +166,25 @@ export class BroadcastChannelTransport<M extends Routed>
 
   private heard(peerId: string): void {
     const known = this.lastHeard.has(peerId);
+    if (!known && this.lastHeard.size >= MAX_PEERS) return;
     this.lastHeard.set(peerId, this.clock.now());
     if (!known && this.state === "open") this.emit("peer-joined", peerId);
   }
 
   private receive(data: unknown): void {
     if (this.state === "closed") return;
-    const envelope = data as Partial<Envelope> | null;
-    const from = envelope?.from;
-    if (typeof from !== "string" || typeof envelope?.t !== "string") {
+    // Structured clone makes plain objects: anything else, or fields of the wrong kind, is not from a peer.
+    if (
+      !isPlainRecord(data) ||
+      !ENVELOPE_TYPES.has(data.t) ||
+      !isId(data.from) ||
+      (data.to !== undefined && !isId(data.to))
+    ) {
       this.emit("error", new HamokError("InvalidMessage", "malformed BroadcastChannel envelope"));
       return;
     }
+    const envelope = data as Partial<Envelope>;
+    const from = data.from;
     if (from === this.localId) {
       // Another instance uses our id. During open() that instance came first: refuse ours.
       if (envelope.t === "here" && this.state === "opening") this.duplicate = true;
@@ -184,21 +208,37 @@ export class BroadcastChannelTransport<M extends Routed>
       case "msg":
         this.deliver(from, (envelope as { m?: unknown }).m);
         return;
-      default:
-        this.emit("error", new HamokError("InvalidMessage", `unknown BroadcastChannel envelope ${envelope.t}`));
     }
   }
 
   private deliver(from: string, message: unknown): void {
     if (this.state !== "open") return;
-    const routed = message as Partial<Routed> | null;
-    if (typeof routed !== "object" || routed === null || routed.sourceId !== from) {
+    if (!isPlainRecord(message) || message.sourceId !== from) {
       this.emit("error", new HamokError("InvalidMessage", `message from ${from} with another or no sourceId`));
       return;
     }
+    const refusal = this.refusal(message);
+    if (refusal !== undefined) {
+      this.emit("error", new HamokError(refusal.code, `dropped a message from ${from}: ${refusal.message}`));
+      return;
+    }
+    const routed = message as Partial<Routed>;
     if (routed.destinationId !== undefined && routed.destinationId !== this.localId) return;
     this.heard(from);
-    this.emit("message", message as M);
+    this.emit("message", message as unknown as M);
+  }
+
+  /** Why a message may not be handed on (not plain data, or over the size cap), or undefined. */
+  private refusal(message: unknown): Invalid | undefined {
+    const budget: Budget = { left: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
+    try {
+      // A Hamok message nests application data up to five levels down (envelope, raft, entries, entry, data):
+      // the data keeps the full depth that Hamok's validation allows it.
+      checkPlainData(message, budget, -ENVELOPE_DEPTH);
+      return undefined;
+    } catch (error) {
+      return error instanceof Invalid ? error : new Invalid("InvalidMessage", "unreadable message");
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from "eventemitter3";
 import { type HamokClock, realClock } from "../clock.js";
-import type { HamokMessage } from "../messages/hamok-message";
+import type { HamokMessage } from "../messages/hamok-message.js";
 import { createSeededRandom } from "../util/random.js";
-import type { HamokTransport, TransportEvents } from "./transport";
+import type { HamokTransport, TransportEvents } from "./transport.js";
 
 /**
  * An in-memory room for peers in one process (tests, benchmarks, single-process

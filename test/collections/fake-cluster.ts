@@ -70,6 +70,13 @@ export class FakeConnection implements StorageConnection {
     this.listener = listener;
   }
 
+  /** What the collection's app listeners threw (Hamok reports these on its `error` event). */
+  readonly listenerErrors: [event: string, error: unknown][] = [];
+
+  reportListenerError(event: string, error: unknown): void {
+    this.listenerErrors.push([event, error]);
+  }
+
   submit(op: string, args?: unknown, options?: SubmitOptions): Promise<unknown> {
     if (this.closed) return Promise.reject(new HamokError("Closed", "connection closed"));
     const command: StorageCommand =

@@ -23,10 +23,12 @@ describe("frame codec", () => {
   it("splits a 5 MiB message into frames of at most 16 KiB and reassembles it", () => {
     const blob = new Uint8Array(5 * 1024 * 1024);
     for (let i = 0; i < blob.length; i += 4096) blob[i] = i % 251;
-    const frames = new FrameEncoder().encode({ sourceId: "a", blob });
+    // Above the 1 MiB default cap: both ends raise it, as a peer with a larger Hamok maxMessageBytes does.
+    const maxMessageBytes = 8 * 1024 * 1024;
+    const frames = new FrameEncoder({ maxMessageBytes }).encode({ sourceId: "a", blob });
     expect(frames.length).toBeGreaterThan(320);
     for (const frame of frames) expect(frame.length).toBeLessThanOrEqual(DEFAULT_CHUNK_SIZE);
-    const results = deliver(new FrameDecoder(), frames);
+    const results = deliver(new FrameDecoder({ maxMessageBytes }), frames);
     expect(results).toHaveLength(1);
     const message = (results[0] as { message: { blob: Uint8Array } }).message;
     // Buffer.equals instead of toEqual: a deep equality walk over 5 Mi elements is needlessly slow.

@@ -41,7 +41,14 @@ async function join(peerId: string, extra: { snapshotThresholdEntries?: number }
   const hamok = new Hamok({ ...TIMINGS, ...extra, peerId, seed: seed++ });
   const map = hamok.createMap<string, unknown>({ mapId: "m" });
   const blobs = hamok.createMap<string, Uint8Array>({ mapId: "blobs", valueCodec: createBytesCodec() });
-  const transport = webrtcTransport<HamokMessage>({ url, room: "cluster", wrtc, reconnectDelayMs: 100 });
+  // The transport's cap follows Hamok's (both default to 1 MiB; this cluster raises both).
+  const transport = webrtcTransport<HamokMessage>({
+    url,
+    room: "cluster",
+    wrtc,
+    reconnectDelayMs: 100,
+    maxMessageBytes: TIMINGS.maxMessageBytes,
+  });
   await hamok.join({ transport });
   return { hamok, map, blobs };
 }

@@ -79,9 +79,11 @@ async function main(): Promise<Record<string, unknown>> {
   let p2!: Peer;
   let p3!: Peer;
   result.mesh = await step("mesh", async () => {
-    p1 = await startPeer(a!, "mesh");
-    p2 = await startPeer(b!, "mesh");
-    p3 = await startPeer(c!, "mesh", { iceServers: [{ urls: "stun:10.77.0.2:3478" }] });
+    // Above the 1 MiB default cap: the "big" step sends 5 MiB, so the mesh raises it everywhere.
+    const maxMessageBytes = 8 * 1024 * 1024;
+    p1 = await startPeer(a!, "mesh", { maxMessageBytes });
+    p2 = await startPeer(b!, "mesh", { maxMessageBytes });
+    p3 = await startPeer(c!, "mesh", { maxMessageBytes, iceServers: [{ urls: "stun:10.77.0.2:3478" }] });
     await waitFor("a full mesh", () => [p1, p2, p3].every((p) => p.transport.members().size === 2));
     p1.transport.send({ sourceId: a!, body: "broadcast from p1" });
     p2.transport.send({ sourceId: b!, destinationId: c!, body: "p2 to p3" });

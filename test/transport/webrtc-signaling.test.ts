@@ -37,8 +37,27 @@ async function startServer(
   return { url: `http://127.0.0.1:${port}`, port, server };
 }
 
+/**
+ * These tests exercise signaling only (on loopback, where ICE finds no candidates anyway): a WebRTC whose
+ * connections fail at once, as Node's absent WebRTC did before the transport began to require one up front.
+ */
+const NO_CONNECTIONS = {
+  RTCPeerConnection: class {
+    constructor() {
+      throw new Error("no peer connections in the signaling tests");
+    }
+  },
+  RTCSessionDescription: class {},
+  RTCIceCandidate: class {},
+};
+
 function transport(options: WebRtcTransportOptions) {
-  const t: WebRtcTransport<Msg> = webrtcTransport<Msg>({ reconnectDelayMs: 50, channelWaitMs: 100, ...options });
+  const t: WebRtcTransport<Msg> = webrtcTransport<Msg>({
+    reconnectDelayMs: 50,
+    channelWaitMs: 100,
+    wrtc: NO_CONNECTIONS,
+    ...options,
+  });
   const log = { joined: [] as string[], left: [] as string[], errors: [] as HamokError[] };
   t.on("peer-joined", (p) => log.joined.push(p));
   t.on("peer-left", (p) => log.left.push(p));

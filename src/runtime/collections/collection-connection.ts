@@ -8,8 +8,8 @@ import type {
   StorageConnectionListener,
   StorageType,
   SubmitOptions,
-} from "../../collections/contract";
-import { HamokError } from "../../errors";
+} from "../../collections/contract.js";
+import { HamokError } from "../../errors.js";
 
 /** What a connection needs of its peer. */
 export interface ConnectionHost {
@@ -22,6 +22,7 @@ export interface ConnectionHost {
   sync(timeoutInMs: number | undefined): Promise<void>;
   sendDirect(storageId: string, payload: unknown, destinationPeerId: string | undefined): void;
   detach(connection: CollectionConnection): void;
+  reportError(error: HamokError): void;
 }
 
 /**
@@ -93,35 +94,59 @@ export class CollectionConnection implements StorageConnection {
     this.host.detach(this);
   }
 
+  reportListenerError(event: string, error: unknown): void {
+    const what = error instanceof Error ? error.message : String(error);
+    this.host.reportError(
+      new HamokError(
+        "ListenerFailure",
+        `a listener of "${event}" on ${this.storageType} ${this.storageId} threw: ${what}`,
+        { cause: error },
+      ),
+    );
+  }
+
   /** @internal A command of this storage was applied. */
   applied(command: StorageCommand, outcome: ApplyOutcome, context: ApplyContext): void {
-    this.listener?.onApplied(command, outcome, context);
+    this.guarded("apply", () => this.listener?.onApplied(command, outcome, context));
   }
 
   /** @internal The state machine was replaced from a snapshot. */
   restored(): void {
-    this.listener?.onRestored();
+    this.guarded("restore", () => this.listener?.onRestored());
   }
 
   /** @internal A direct message arrived. */
   direct(payload: unknown, fromPeerId: string): void {
-    this.listener?.onDirectMessage?.(payload, fromPeerId);
+    this.guarded("direct message", () => this.listener?.onDirectMessage?.(payload, fromPeerId));
   }
 
   /** @internal The remote peers changed. */
   peersChanged(): void {
-    this.listener?.onRemotePeersChanged?.();
+    this.guarded("peers changed", () => this.listener?.onRemotePeersChanged?.());
   }
 
   /** @internal The leader changed (`undefined`: none known). */
   leaderChanged(leaderId: string | undefined): void {
-    if (!this.closed) this.listener?.onLeaderChanged?.(leaderId);
+    if (!this.closed) this.guarded("leader changed", () => this.listener?.onLeaderChanged?.(leaderId));
   }
 
   /** @internal Hamok closed. */
   hamokClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    this.listener?.onClosed();
+    this.guarded("close", () => this.listener?.onClosed());
+  }
+
+  /**
+   * Run collection code called from the Raft loop. The collection's app listeners are guarded one by one
+   * (GuardedEmitter); this catches anything else the collection throws, so that it is reported and the peer
+   * keeps applying: the replicated state is already updated, only this collection's view may lag.
+   */
+  private guarded(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.reportListenerError(what, error);
+    }
   }
 }

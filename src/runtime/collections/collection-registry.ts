@@ -1,9 +1,9 @@
-import type { StorageCommand, StorageType } from "../../collections/contract";
-import { HamokError } from "../../errors";
+import type { StorageCommand, StorageType } from "../../collections/contract.js";
+import { HamokError } from "../../errors.js";
 import type { HamokConfig } from "../peer/config.js";
-import type { AnyType, HamokStorage } from "../peer/public-types";
+import type { AnyType, HamokStorage } from "../peer/public-types.js";
 import type { ReplicatedState } from "../replicated/replicated-state.js";
-import { CollectionConnection } from "./collection-connection";
+import { CollectionConnection } from "./collection-connection.js";
 
 /** What the registry needs of its peer. */
 export interface CollectionRegistryHost {
@@ -16,6 +16,7 @@ export interface CollectionRegistryHost {
   assertOpen(): void;
   submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown>;
   sync(timeoutInMs: number | undefined): Promise<void>;
+  reportError(error: HamokError): void;
 }
 
 /**
@@ -85,6 +86,7 @@ export class CollectionRegistry {
           this.connections.delete(id);
           this.storages.delete(id);
         },
+        reportError: (error) => hamok.reportError(error),
       },
       id,
       type,

@@ -1,13 +1,13 @@
-import { HamokError } from "../../errors";
+import { HamokError } from "../../errors.js";
 import {
   HAMOK_PROTOCOL,
   type HamokMessage,
   type PeerAnnouncement,
   type StorageDirectEnvelope,
-} from "../../messages/hamok-message";
-import { validateHamokMessage } from "../../messages/validate";
+} from "../../messages/hamok-message.js";
+import { validateHamokMessage } from "../../messages/validate.js";
 import type { RaftMessage } from "../../raft/types.js";
-import type { CollectionConnection } from "../collections/collection-connection";
+import type { CollectionConnection } from "../collections/collection-connection.js";
 import type { HamokConfig } from "../peer/config.js";
 
 /** What the router needs of its peer. */
@@ -28,7 +28,12 @@ export interface RouterMembership {
   onJoinRequest(sourceId: string, clusterId: string, onlyFollower: boolean): void;
   /** Feed a Raft message to the running core (dropped when none runs). */
   stepRaft(message: RaftMessage): void;
+  /** Whether `peerId` is outside the configuration, once this peer has one. */
+  isOutsider(peerId: string): boolean;
 }
+
+/** Distinct senders reported per kind of refusal; beyond it refusals are only counted. */
+const MAX_REPORTED = 1024;
 
 /**
  * Where every inbound message goes after validation: discovery answers, join
@@ -38,6 +43,8 @@ export interface RouterMembership {
 export class InboundRouter {
   /** Foreign (cluster, peer) pairs already reported, so one stray peer does not flood `error`. */
   private readonly reportedForeign = new Set<string>();
+  /** Outsiders whose collection messages were already reported (bounded: a flood of ids reports once each). */
+  private readonly reportedOutsiders = new Set<string>();
   /** Reserved direct-message channels of runtime modules (no collection uses their ids). */
   private readonly channels = new Map<string, (message: StorageDirectEnvelope) => void>();
 
@@ -101,12 +108,27 @@ export class InboundRouter {
         membership.stepRaft(message.raft);
         return;
       case "storage": {
+        // Collections talk only among members (DESIGN.md section 4, threat model): a stranger in the room or a
+        // same-origin script must not reach an app's emitter listeners nor draw answers.
+        if (membership.isOutsider(message.sourceId)) {
+          this.dropOutsider(message.sourceId);
+          return;
+        }
         const channel = this.channels.get(message.storageId);
         if (channel !== undefined) channel(message);
         else this.connections.get(message.storageId)?.direct(message.payload, message.sourceId);
         return;
       }
     }
+  }
+
+  private dropOutsider(sourceId: string): void {
+    this.hamok.counters.dropped++;
+    if (this.reportedOutsiders.has(sourceId) || this.reportedOutsiders.size >= MAX_REPORTED) return;
+    this.reportedOutsiders.add(sourceId);
+    this.hamok.reportError(
+      new HamokError("NotMember", `dropped collection messages from ${sourceId}: it is not in the configuration`),
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { EventEmitter } from "eventemitter3";
 import type { HamokClock } from "../../clock.js";
-import { HamokError } from "../../errors";
+import { HamokError } from "../../errors.js";
 import type { RaftStatus } from "../../raft/types.js";
 import type { HamokEvents } from "../peer/events.js";
 import type { RaftPeer } from "../peer/raft-peer.js";

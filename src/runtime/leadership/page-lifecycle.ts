@@ -1,8 +1,8 @@
 import type { EventEmitter } from "eventemitter3";
-import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message";
+import { HAMOK_PROTOCOL, type HamokMessage, type StorageDirectEnvelope } from "../../messages/hamok-message.js";
 import type { HamokConfig } from "../peer/config.js";
 import type { HamokEvents } from "../peer/events.js";
-import { mostCaughtUpVoter, type TransferHost, transferLeadership } from "./leadership-transfer";
+import { mostCaughtUpVoter, type TransferHost, transferLeadership } from "./leadership-transfer.js";
 
 /**
  * Browser page lifecycle: a hidden tab's timers are throttled to

@@ -1,5 +1,5 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import { HamokError } from "../../errors";
+import { HamokError } from "../../errors.js";
 
 /**
  * Promises that resolve when a condition on the peer's state holds. The state

@@ -1,6 +1,6 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import { HamokError } from "../../errors";
-import type { PeerAnnouncement } from "../../messages/hamok-message";
+import { HamokError } from "../../errors.js";
+import type { PeerAnnouncement } from "../../messages/hamok-message.js";
 
 /**
  * Deciding how `join()` enters a cluster. Peers announce themselves (hello,

@@ -28,6 +28,8 @@ export interface PeerLifecycleHost {
   reportError(error: HamokError): void;
   start(): void;
   stop(): void;
+  /** The Raft runtime failed for good (persistence): stop serving, fail every request. */
+  fail(error: HamokError): void;
   /** The configuration changed: tell the collections. */
   peersChanged(): void;
   /** The leader changed: tell the collections. */

@@ -14,7 +14,7 @@ import { departGracefully } from "./leave.js";
 import type { PeerLifecycleHost } from "./lifecycle-host.js";
 import { PeerLifecycleStateMachine } from "./peer-lifecycle-state.js";
 import { RejoinWatch } from "./rejoin.js";
-import { TransportWiring } from "./transport-wiring.js";
+import { TransportWiring, transportDefect } from "./transport-wiring.js";
 
 /**
  * How a peer enters and leaves a cluster, driven by one explicit state machine (`peer-lifecycle-state.ts`):
@@ -44,6 +44,7 @@ export class PeerLifecycle {
   private leavePromise: Promise<void> | undefined;
   private learnerSince: number | undefined;
   private ticks = 0;
+  private joinRequestsSent = 0;
 
   constructor(private readonly host: PeerLifecycleHost) {
     const { config } = host;
@@ -87,6 +88,13 @@ export class PeerLifecycle {
       );
     }
     if (this.lifecycle.isJoined) return Promise.resolve();
+    if (typeof params !== "object" || params === null) {
+      return Promise.reject(new HamokError("InvalidArgument", "join() takes an object: join({ transport })"));
+    }
+    if (params.transport !== undefined) {
+      const defect = transportDefect(params.transport);
+      if (defect !== undefined) return Promise.reject(new HamokError("InvalidArgument", `join(): ${defect}`));
+    }
     this.joinPromise ??= this.runJoin(params).finally(() => {
       this.joinPromise = undefined;
     });
@@ -191,10 +199,7 @@ export class PeerLifecycle {
       sendRaft: (message) => host.sendRaft(message),
       onTick: () => this.onTick(),
       onReady: () => this.progress(),
-      onFatal: (error) => {
-        host.reportError(error);
-        host.stop();
-      },
+      onFatal: (error) => host.fail(error),
     };
     const peer = new RaftPeer(peerHost, restore);
     this.peer = peer;
@@ -261,9 +266,11 @@ export class PeerLifecycle {
       host.requests.retry(2 * host.config.heartbeatInMs);
       host.barriers.retry(true, host.config.heartbeatInMs);
     }
-    const led = peer.leaderId !== undefined && peer.isMember();
-    // Only members hear from a leader (it replicates to nobody else), so a leader in sight means we are back. A
-    // thawed tab still names its old leader and lists itself although it was removed (issue 10 case 4): once
+    // Only members hear from a leader (it replicates to nobody else), so a leader in contact means we are back.
+    // In contact, not merely known: a learner never campaigns, so it never forgets a leader that stopped
+    // replicating to it (removed it, or left), and would otherwise wait for it forever.
+    const led = peer.isMember() && peer.leaderInContact(host.config.electionTimeoutInMs);
+    // A thawed tab still names its old leader and lists itself although it was removed (issue 10 case 4): once
     // excluded, only a commit index that moved proves the leader replicates to us again.
     if (led && this.announcements.excluded && peer.status().commit > this.announcements.excludedAtCommit) {
       this.announcements.excluded = false;
@@ -298,9 +305,13 @@ export class PeerLifecycle {
     // A member removed while cut off (or while it was down) only learns it from the others' announcements.
     const unsure = !this.lifecycle.isJoined && peer.leaderId === undefined;
     if (peer.isMember() && !unsure && !this.announcements.excluded) return;
-    const target = peer.leaderId ?? this.announcements.leaderHint;
-    if (target === undefined) this.announcements.hello(undefined);
-    else this.announcements.joinRequest(target, this.clusterId);
+    // A leader out of contact may be stale (a learner never drops it): the latest announcement knows better.
+    const inContact = peer.leaderInContact(this.host.config.electionTimeoutInMs);
+    const target = inContact ? peer.leaderId : (this.announcements.leaderHint ?? peer.leaderId);
+    // Every few unanswered requests, ask the room again: the target may have left or lost the lead since
+    // we heard of it (a silent crash tells nobody), and only a fresh announcement names the current leader.
+    if (target === undefined || ++this.joinRequestsSent % 5 === 0) this.announcements.hello(undefined);
+    if (target !== undefined) this.announcements.joinRequest(target, this.clusterId);
   }
 
   private announcedView(): AnnouncedView {
@@ -350,6 +361,11 @@ export class PeerLifecycle {
     this.progress();
   }
 
+  /** Whether `peerId` is outside our configuration, once we have one. */
+  isOutsider(peerId: string): boolean {
+    return this.peer?.isOutsider(peerId) ?? false;
+  }
+
   /** A Raft message for us: a stopped peer behaves as a frozen one and hears nothing. */
   stepRaft(message: RaftMessage): void {
     const peer = this.peer;
@@ -370,6 +386,8 @@ export class PeerLifecycle {
   peerLeft(peerId: string): void {
     this.knownPeers.delete(peerId);
     this.discovery.forget(peerId);
+    // A leader that left the room can no longer add us: discover who leads now.
+    if (this.announcements.leaderHint === peerId) this.announcements.leaderHint = undefined;
     const peer = this.peer;
     if (peer === undefined) return;
     peer.departed.add(peerId);

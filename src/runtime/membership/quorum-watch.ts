@@ -13,7 +13,7 @@ import type { HamokClock } from "../../clock.js";
  * so the live ones are heard.
  */
 
-/** What {@link QuorumWatch} reports (`hamok.quorum`, event `quorum-changed`). */
+/** What the quorum watch reports (`hamok.quorum`, event `quorum-changed`). */
 export interface HamokQuorumStatus {
   /** True while this member is leaderless and hears from fewer voters than a majority. */
   readonly lost: boolean;

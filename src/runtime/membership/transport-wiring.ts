@@ -18,6 +18,23 @@ export interface TransportWiringHost {
   peerJoined(peerId: string): void;
 }
 
+/** The methods every {@link HamokTransport} has; `join()` checks them before it touches the transport. */
+const TRANSPORT_METHODS = ["open", "send", "members", "on", "off", "close"] as const;
+
+/**
+ * Why `value` cannot be a transport, or undefined when it has the shape of one. Called before anything
+ * is opened or wired, so a wrong argument is a clear `InvalidArgument` and not a `TypeError` from deep inside
+ * `join()` (or a join that never settles).
+ */
+export function transportDefect(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return `the transport must be an object, got ${typeof value}`;
+  const record = value as Record<string, unknown>;
+  const missing = TRANSPORT_METHODS.filter((name) => typeof record[name] !== "function");
+  if (missing.length > 0)
+    return `the transport lacks ${missing.join(", ")} (a HamokTransport has ${TRANSPORT_METHODS.join(", ")})`;
+  return undefined;
+}
+
 /**
  * The transport `join({ transport })` attached: opened once, wired both ways (outbound `message` events to
  * `send`, inbound messages to `accept`, `peer-left` and `peer-joined` to membership, transport errors to `error`), and closed

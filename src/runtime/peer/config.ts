@@ -1,8 +1,8 @@
 import { type HamokClock, realClock } from "../../clock.js";
-import { HamokError } from "../../errors";
-import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index";
-import { MemoryRaftLogs } from "../../storage/memory-raft-logs";
-import type { RaftLogs } from "../../storage/raft-logs";
+import { HamokError } from "../../errors.js";
+import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index.js";
+import { MemoryRaftLogs } from "../../storage/memory-raft-logs.js";
+import type { RaftLogs } from "../../storage/raft-logs.js";
 import { validateConfig } from "./validate-config.js";
 
 /**
@@ -127,9 +127,10 @@ export function resolveConfig<AppData extends Record<string, unknown>>(
   if (typeof config.peerId !== "string" || config.peerId.length === 0 || config.peerId.length > 256) {
     throw new HamokError("InvalidArgument", "peerId must be a non-empty string of at most 256 characters");
   }
-  positive(config, "heartbeatInMs");
-  positive(config, "electionTimeoutInMs");
-  positive(config, "requestTimeoutInMs");
+  timer(config, "heartbeatInMs");
+  timer(config, "electionTimeoutInMs");
+  timer(config, "requestTimeoutInMs");
+  timer(config, "followerMaxIdleInMs");
   positive(config, "maxVoters");
   positive(config, "snapshotThresholdEntries");
   positive(config, "maxUncommittedEntries");
@@ -154,6 +155,20 @@ function builtInRaftLogs(persistence: HamokPersistence, peerId: string): RaftLog
     ...(persistence.durability === undefined ? {} : { durability: persistence.durability }),
     ...(persistence.indexedDB === undefined ? {} : { indexedDB: persistence.indexedDB }),
   });
+}
+
+/**
+ * A timer option: at least 1 ms (platform timers turn a fraction below it into 1 ms). Its type and upper bound
+ * are checked before, by `validateConfig` (InvalidConfig).
+ */
+function timer(config: HamokConstructorConfig<Record<string, unknown>>, key: keyof HamokConstructorConfig): void {
+  const value = config[key];
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1) {
+    throw new HamokError(
+      "InvalidArgument",
+      `${key} must be a finite number of milliseconds >= 1, got ${String(value)}`,
+    );
+  }
 }
 
 function positive(config: HamokConstructorConfig<Record<string, unknown>>, key: keyof HamokConstructorConfig): void {

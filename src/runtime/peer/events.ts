@@ -1,10 +1,14 @@
-import type { HamokError } from "../../errors";
-import type { HamokMessage } from "../../messages/hamok-message";
+import type { HamokError } from "../../errors.js";
+import type { HamokMessage } from "../../messages/hamok-message.js";
 import type { HamokQuorumStatus } from "../membership/quorum-watch.js";
 import type { HamokJoinPhase } from "./public-types.js";
 
-/** The state names Hamok reports: the Raft roles, or `idle` before the peer has a Raft node. */
-export type HamokState = "idle" | "follower" | "pre-candidate" | "candidate" | "leader";
+/**
+ * The state names Hamok reports: the Raft roles, `idle` before the peer has a Raft node, and `stopped` once
+ * its persistence failed (`StorageFailure` on `error`): it neither leads nor follows again, and answers
+ * every request with `StorageFailure`.
+ */
+export type HamokState = "idle" | "follower" | "pre-candidate" | "candidate" | "leader" | "stopped";
 
 /** Events of `Hamok` (eventemitter3 event map: event name to listener arguments). */
 export interface HamokEvents {

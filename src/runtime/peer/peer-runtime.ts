@@ -49,6 +49,8 @@ export class PeerRuntime {
   private readonly router: InboundRouter;
   private readonly health: ClusterHealth;
   private closed = false;
+  /** Set when the Raft runtime failed for good (persistence): the peer is `stopped` and serves nothing. */
+  private failure: HamokError | undefined;
 
   constructor(
     readonly config: HamokConfig,
@@ -118,6 +120,7 @@ export class PeerRuntime {
         health.heard(message.from);
         lifecycle.stepRaft(message);
       },
+      isOutsider: (peerId) => lifecycle.isOutsider(peerId),
     };
   }
 
@@ -216,14 +219,15 @@ export class PeerRuntime {
   }
 
   get leaderId(): string | undefined {
-    return this.peer?.leaderId;
+    return this.failure === undefined ? this.peer?.leaderId : undefined;
   }
 
   get isLeader(): boolean {
-    return this.peer?.state === "leader";
+    return this.failure === undefined && this.peer?.state === "leader";
   }
 
   get state(): HamokState {
+    if (this.failure !== undefined) return "stopped";
     return this.peer?.state ?? "idle";
   }
 
@@ -279,6 +283,7 @@ export class PeerRuntime {
   /** See `Hamok.start`. */
   start(): void {
     this.assertOpen();
+    if (this.failure !== undefined) throw this.refusal();
     const peer = this.peer;
     if (peer === undefined) throw new HamokError("NotMember", "join() before start()");
     if (peer.running) return;
@@ -298,8 +303,39 @@ export class PeerRuntime {
     return this.lifecycle.join(params);
   }
 
-  leave(): Promise<void> {
-    return this.lifecycle.leave();
+  async leave(): Promise<void> {
+    if (this.failure !== undefined) throw this.refusal();
+    await this.lifecycle.leave();
+    // Out of the cluster: nothing pending here can be served any more (a forwarded write may still apply).
+    this.requests.failAll("NotMember", "this peer left the cluster");
+    this.barriers.rejectAll("NotMember", "this peer left the cluster");
+  }
+
+  /**
+   * The Raft runtime failed for good (persistence failed: quota, an aborted transaction). The peer stops
+   * ticking and stepping, reads as `stopped`, and every pending and later request fails at once with the
+   * failure's code instead of waiting for its timeout. Never resumes: its persisted state is in doubt.
+   */
+  fail(error: HamokError): void {
+    if (this.failure !== undefined || this.closed) return;
+    const previousState = this.state;
+    const previousLeader = this.leaderId;
+    this.failure = error;
+    this.reportError(error);
+    this.stop();
+    this.requests.failAll(error.code, `this peer stopped: ${error.message}`);
+    this.barriers.rejectAll(error.code, `this peer stopped: ${error.message}`);
+    this.events.emit("state-changed", "stopped", previousState);
+    if (previousLeader !== undefined) this.events.emit("leader-changed", undefined, previousLeader);
+  }
+
+  /** Why this peer refuses every request, when it does (stopped by a failure, or out of the cluster). */
+  private refusal(): HamokError | undefined {
+    if (this.failure !== undefined) {
+      return new HamokError(this.failure.code, `this peer stopped: ${this.failure.message}`);
+    }
+    if (this.lifecycle.state === "left") return new HamokError("NotMember", "this peer left the cluster");
+    return undefined;
   }
 
   transferLeadership(peerId: string | undefined): Promise<void> {
@@ -372,6 +408,8 @@ export class PeerRuntime {
   /** See `Hamok.submit`. */
   submit(command: StorageCommand, timeoutInMs: number | undefined): Promise<unknown> {
     if (this.closed) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
+    const refusal = this.refusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
     // A command larger than what a receiver accepts would stall replication forever.
     const size = defaultSizeOf(command);
     if (size > this.config.maxMessageBytes / 4) {
@@ -383,6 +421,8 @@ export class PeerRuntime {
   /** See `Hamok.sync`. */
   sync(timeoutInMs: number | undefined): Promise<void> {
     if (this.closed) return Promise.reject(new HamokError("Closed", "Hamok is closed"));
+    const refusal = this.refusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
     return this.barriers.wait(timeoutInMs ?? this.config.requestTimeoutInMs);
   }
 

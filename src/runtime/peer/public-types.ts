@@ -1,9 +1,9 @@
-import type { HamokEmitter, HamokMap, HamokQueue, HamokRecord, HamokRemoteMap } from "../../collections/index";
-import type { HamokMessage } from "../../messages/hamok-message";
-import type { RaftLogsStats } from "../../storage/raft-logs";
-import type { HamokTransport } from "../../transport/transport";
-import type { JoinParams } from "../membership/discovery";
-import type { HamokState } from "./events";
+import type { HamokEmitter, HamokMap, HamokQueue, HamokRecord, HamokRemoteMap } from "../../collections/index.js";
+import type { HamokMessage } from "../../messages/hamok-message.js";
+import type { RaftLogsStats } from "../../storage/raft-logs.js";
+import type { HamokTransport } from "../../transport/transport.js";
+import type { JoinParams } from "../membership/discovery.js";
+import type { HamokState } from "./events.js";
 
 /** Public types of the `Hamok` facade. */
 

@@ -1,8 +1,8 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import { HamokError } from "../../errors";
-import type { RaftNode } from "../../raft/index";
-import type { ConfState, Entry, HardState, RaftMessage, Ready, Snapshot } from "../../raft/types";
-import type { RaftLogs, SaveBatch } from "../../storage/raft-logs";
+import { HamokError } from "../../errors.js";
+import type { RaftNode } from "../../raft/index.js";
+import type { ConfState, Entry, HardState, RaftMessage, Ready, Snapshot } from "../../raft/types.js";
+import type { RaftLogs, SaveBatch } from "../../storage/raft-logs.js";
 
 /**
  * Drives a {@link RaftNode}: a timer calls `tick()`; every input schedules one

@@ -1,5 +1,5 @@
-import { HamokError } from "../../errors";
-import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index";
+import { HamokError } from "../../errors.js";
+import { createSeededRandom, defaultSizeOf, nextMembershipChange, RaftNode } from "../../raft/index.js";
 import type {
   ConfChange,
   ConfState,
@@ -11,15 +11,15 @@ import type {
   RaftRestoreState,
   RaftStatus,
   Ready,
-} from "../../raft/types";
-import type { RaftLogs } from "../../storage/raft-logs";
-import { payloadSize } from "../replicated/log-payload";
-import type { ReplicatedState } from "../replicated/replicated-state";
-import type { ReadBarriers } from "../requests/read-barriers";
-import type { RequestTable } from "../requests/request-table";
-import type { HamokConfig, TickPlan } from "./config";
-import type { HamokEvents, HamokState } from "./events";
-import { RaftDriver } from "./raft-driver";
+} from "../../raft/types.js";
+import type { RaftLogs } from "../../storage/raft-logs.js";
+import { payloadSize } from "../replicated/log-payload.js";
+import type { ReplicatedState } from "../replicated/replicated-state.js";
+import type { ReadBarriers } from "../requests/read-barriers.js";
+import type { RequestTable } from "../requests/request-table.js";
+import type { HamokConfig, TickPlan } from "./config.js";
+import type { HamokEvents, HamokState } from "./events.js";
+import { RaftDriver } from "./raft-driver.js";
 
 /**
  * One peer's membership in one cluster: the Raft node and its driver, turned
@@ -67,6 +67,8 @@ export class RaftPeer {
   /** Peers that asked (in their join request) never to lead; recorded through the log before their addition. */
   private readonly onlyFollowerRequests = new Set<string>();
   private lastCommit = 0;
+  /** When each peer last replicated to us (append, heartbeat or snapshot). */
+  private readonly replicatedAt = new Map<string, number>();
 
   constructor(
     private readonly host: RaftPeerHost,
@@ -130,6 +132,19 @@ export class RaftPeer {
     return this.node.status().confState;
   }
 
+  /**
+   * Whether the leader this peer knows is in contact: it is this peer, or it replicated to this
+   * peer within `withinMs`. A learner never campaigns (thesis §4.2.1), so its `leaderId` outlives a leader that
+   * stopped replicating to it (removed it, or left): only this tells it that it lost its leader.
+   */
+  leaderInContact(withinMs: number): boolean {
+    const leaderId = this.leaderId;
+    if (leaderId === undefined) return false;
+    if (leaderId === this.host.config.peerId) return true;
+    const heard = this.replicatedAt.get(leaderId);
+    return heard !== undefined && this.host.config.clock.now() - heard < withinMs;
+  }
+
   /** Whether the tick timer runs. */
   get running(): boolean {
     return this.driver.running;
@@ -179,6 +194,17 @@ export class RaftPeer {
   caughtUp(): boolean {
     const status = this.node.status();
     return status.applied >= status.commit;
+  }
+
+  /**
+   * Whether `peerId` is outside the configuration, once there is one (false while this peer has none, so a
+   * joiner still hears everyone). Cheap on the inbound path: the configuration's other members are a set.
+   */
+  isOutsider(peerId: string): boolean {
+    if (this.remotePeerIds.has(peerId) || peerId === this.host.config.peerId) return false;
+    if (this.remotePeerIds.size > 0) return true;
+    const { voters, learners } = this.confState;
+    return voters.length + learners.length > 0;
   }
 
   /** Whether this peer is in the configuration (voter or learner). */
@@ -305,6 +331,11 @@ export class RaftPeer {
 
   /** Feed a message to the core; a leader then reconsiders membership (a learner may just have caught up). */
   step(message: RaftMessage): void {
+    // Only replication shows that the sender still counts us in its configuration (a leader answers
+    // anyone's forwarded proposals and reads, but replicates only to members).
+    if (message.type === "append" || message.type === "heartbeat" || message.type === "snapshot") {
+      this.replicatedAt.set(message.from, this.host.config.clock.now());
+    }
     this.driver.step(message);
     if (this.state !== "leader" || this.confPendingTicks > 0) return;
     const learners = this.driver.confState?.learners.length ?? 0;

@@ -1,4 +1,4 @@
-import type { StorageCommand } from "../../collections/contract";
+import type { StorageCommand } from "../../collections/contract.js";
 import { isPackedRequests, unpackRequests } from "./packed-requests.js";
 
 /**

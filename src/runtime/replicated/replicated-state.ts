@@ -5,12 +5,12 @@ import type {
   StateMachineFactory,
   StorageCommand,
   StorageType,
-} from "../../collections/contract";
-import { HamokError } from "../../errors";
-import { decodeValue, encodeValue } from "../../messages/value-codec";
-import type { Entry } from "../../raft/types";
-import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload";
-import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions";
+} from "../../collections/contract.js";
+import { HamokError } from "../../errors.js";
+import { decodeValue, encodeValue } from "../../messages/value-codec.js";
+import type { Entry } from "../../raft/types.js";
+import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload.js";
+import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions.js";
 
 /**
  * Everything a peer derives from the log: one state machine per storage id
@@ -38,6 +38,8 @@ interface SnapshotContent {
   readonly version: number;
   readonly machines: readonly (readonly [id: string, type: StorageType, state: unknown])[];
   readonly sessions: SessionsExport;
+  /** Sessions closed by their peer's removal (absent in snapshots written before it existed). */
+  readonly closedSessions?: readonly string[];
   readonly onlyFollowers: readonly string[];
 }
 
@@ -84,13 +86,36 @@ export class ReplicatedState {
     private readonly hooks: ReplicatedStateHooks,
   ) {}
 
-  /** The state machine of `storageId`, created empty if the log has not mentioned it yet. */
+  /**
+   * Machines that a local collection asked for before the log mentioned their id. They are not part of the
+   * replicated state (not in snapshots, not consulted when applying) until the first applied command for the
+   * id has their type: the type of an id is decided once, by the log, identically on every peer.
+   */
+  private readonly unlogged = new Map<string, ReplicatedStateMachine>();
+
+  /**
+   * The state machine a local collection of `type` reads for `storageId`: the log's, or (before the log has
+   * mentioned the id) an empty one that becomes the log's if the first command for the id has this type.
+   */
   machine(storageId: string, type: StorageType): ReplicatedStateMachine {
-    let machine = this.machines.get(storageId);
-    if (machine === undefined) {
+    const logged = this.machines.get(storageId);
+    if (logged !== undefined) return logged;
+    let machine = this.unlogged.get(storageId);
+    if (machine === undefined || machine.type !== type) {
       machine = this.factory(type, storageId);
-      this.machines.set(storageId, machine);
+      this.unlogged.set(storageId, machine);
     }
+    return machine;
+  }
+
+  /** The machine of `storageId` in the log, created at its first command with that command's type. */
+  private logged(storageId: string, type: StorageType): ReplicatedStateMachine {
+    let machine = this.machines.get(storageId);
+    if (machine !== undefined) return machine;
+    const waiting = this.unlogged.get(storageId);
+    machine = waiting !== undefined && waiting.type === type ? waiting : this.factory(type, storageId);
+    this.unlogged.delete(storageId);
+    this.machines.set(storageId, machine);
     return machine;
   }
 
@@ -156,7 +181,7 @@ export class ReplicatedState {
       const message = `storage ${command.storageId} is a ${existing.type}, not a ${command.storageType}`;
       return new Failure("StorageTypeMismatch", message);
     }
-    const machine = existing ?? this.machine(command.storageId, command.storageType);
+    const machine = existing ?? this.logged(command.storageId, command.storageType);
     try {
       return machine.apply(command, context);
     } catch (error) {
@@ -172,6 +197,7 @@ export class ReplicatedState {
       version: SNAPSHOT_VERSION,
       machines: [...this.machines].map(([id, machine]) => [id, machine.type, machine.export()] as const),
       sessions: this.sessions.export(),
+      closedSessions: this.sessions.exportClosed(),
       onlyFollowers: [...this.onlyFollowers],
     };
     return encodeValue(content);
@@ -184,20 +210,26 @@ export class ReplicatedState {
       throw new HamokError("UnsupportedVersion", `snapshot version ${String(content.version)} is unknown`);
     }
     this.onlyFollowers.clear();
-    this.sessions.import(content?.sessions ?? []);
+    this.sessions.import(content?.sessions ?? [], content?.closedSessions ?? []);
     // Machines are updated in place: connections hold references to them.
     const seen = new Set<string>();
     for (const [id, type, state] of content?.machines ?? []) {
       seen.add(id);
       let machine = this.machines.get(id);
       if (machine === undefined || machine.type !== type) {
-        machine = this.factory(type, id);
+        const waiting = this.unlogged.get(id);
+        machine = waiting !== undefined && waiting.type === type ? waiting : this.factory(type, id);
+        this.unlogged.delete(id);
         this.machines.set(id, machine);
       }
       machine.import(state);
     }
     for (const [id, machine] of this.machines) {
-      if (!seen.has(id)) machine.import(this.factory(machine.type, id).export());
+      if (seen.has(id)) continue;
+      // The snapshot's log never mentioned it: back to an unlogged, empty machine that a collection may hold.
+      machine.import(this.factory(machine.type, id).export());
+      this.machines.delete(id);
+      this.unlogged.set(id, machine);
     }
     for (const peerId of content?.onlyFollowers ?? []) this.onlyFollowers.add(peerId);
     this.hooks.onRestored();

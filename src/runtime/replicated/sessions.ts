@@ -1,4 +1,4 @@
-import type { RequestPayload } from "./log-payload";
+import type { RequestPayload } from "./log-payload.js";
 
 /**
  * Client sessions for at-most-once application (Raft thesis §6.3): a request is
@@ -13,7 +13,21 @@ import type { RequestPayload } from "./log-payload";
 /** What happened to a request at apply time. */
 export type AppliedResult =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly indeterminate?: true };
+
+/**
+ * The answer to a request of a closed session (its peer was removed from the configuration): not
+ * applied now, but an earlier attempt may have been, and that record is gone, so indeterminate.
+ */
+export const CLOSED_SESSION_RESULT: AppliedResult = {
+  ok: false,
+  code: "NotMember",
+  message: "the request's session was closed when its peer was removed; an earlier attempt may have applied",
+  indeterminate: true,
+};
+
+/** How many closed sessions are remembered (their peers' retries are refused, never applied again). */
+const MAX_CLOSED_SESSIONS = 1024;
 
 /**
  * A session's recorded results by seq. Seqs of one session are dense and mostly applied in
@@ -144,9 +158,16 @@ function importResult(exported: ExportedResult): AppliedResult {
 /** The dedup table. */
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions dropped with their peer, oldest first (bounded): see {@link dropPeer}. */
+  private closed: string[] = [];
+  private readonly closedSet = new Set<string>();
 
-  /** The recorded result if this request was applied already; `null` if it was acknowledged long ago; `undefined` if new. */
+  /**
+   * The recorded result if this request was applied already; `null` if it was acknowledged long ago; `undefined` if new;
+   * {@link CLOSED_SESSION_RESULT} if its session was closed.
+   */
   lookup(payload: RequestPayload): AppliedResult | null | undefined {
+    if (this.closedSet.has(payload.session)) return CLOSED_SESSION_RESULT;
     const session = this.sessions.get(payload.session);
     if (session === undefined) return undefined;
     if (payload.seq < session.ackBelow) return session.results.get(payload.seq) ?? null;
@@ -168,11 +189,30 @@ export class SessionTable {
     if (payload.seq >= session.ackBelow) session.results.set(payload.seq, result);
   }
 
-  /** Forget every session of a peer that left the configuration. */
+  /**
+   * Forget every session of a peer that left the configuration, and close them: the peer may still
+   * be alive, be added back and retry a request whose result was just forgotten, which must then not
+   * apply a second time (at most once, thesis §6.3). A closed session's requests are answered with
+   * {@link CLOSED_SESSION_RESULT}; its peer continues in a new session.
+   */
   dropPeer(peerId: string): void {
     for (const [id, session] of this.sessions) {
-      if (session.peerId === peerId) this.sessions.delete(id);
+      if (session.peerId !== peerId) continue;
+      this.sessions.delete(id);
+      this.close(id);
     }
+  }
+
+  private close(id: string): void {
+    if (this.closedSet.has(id)) return;
+    this.closed.push(id);
+    this.closedSet.add(id);
+    if (this.closed.length > MAX_CLOSED_SESSIONS) this.closedSet.delete(this.closed.shift()!);
+  }
+
+  /** The closed sessions, oldest first (part of a snapshot). */
+  exportClosed(): string[] {
+    return [...this.closed];
   }
 
   /** Number of sessions (for stats and tests). */
@@ -184,8 +224,12 @@ export class SessionTable {
     return [...this.sessions].map(([id, s]) => [id, s.peerId, s.ackBelow, ...s.results.export()] as const);
   }
 
-  import(data: SessionsExport): void {
+  /** Replace everything; `closed` from {@link exportClosed} (absent in older snapshots). */
+  import(data: SessionsExport, closed: readonly string[] = []): void {
     this.sessions.clear();
+    this.closed = [];
+    this.closedSet.clear();
+    for (const id of closed) this.close(id);
     for (const session of data) {
       const [id, peerId, ackBelow] = session;
       const results = new SeqResults();

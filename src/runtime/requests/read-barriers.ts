@@ -1,6 +1,6 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import { HamokError } from "../../errors";
-import type { ReadState } from "../../raft/types";
+import { HamokError, type HamokErrorCode } from "../../errors.js";
+import type { ReadState } from "../../raft/types.js";
 
 /**
  * Linearizable read barriers (ReadIndex, Raft thesis §6.4): the leader confirms
@@ -99,7 +99,8 @@ export class ReadBarriers {
     }
   }
 
-  rejectAll(code: "Closed", message: string): void {
+  /** Fail every barrier at once: a read barrier never changes anything, so none is indeterminate. */
+  rejectAll(code: HamokErrorCode, message: string): void {
     for (const barrier of this.barriers.values()) {
       this.clock.clearTimeout(barrier.timer);
       barrier.reject(new HamokError(code, message));

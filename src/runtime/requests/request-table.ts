@@ -1,10 +1,10 @@
 import type { ClockTimer, HamokClock } from "../../clock.js";
-import type { StorageCommand } from "../../collections/contract";
-import { HamokError, type HamokErrorCode } from "../../errors";
-import type { ProposalRejectReason, ProposeResult } from "../../raft/types";
-import type { RequestPayload } from "../replicated/log-payload";
+import type { StorageCommand } from "../../collections/contract.js";
+import { HamokError, type HamokErrorCode } from "../../errors.js";
+import type { ProposalRejectReason, ProposeResult } from "../../raft/types.js";
+import type { RequestPayload } from "../replicated/log-payload.js";
 import { packRequests } from "../replicated/packed-requests.js";
-import type { AppliedResult } from "../replicated/sessions";
+import type { AppliedResult } from "../replicated/sessions.js";
 
 /**
  * The requests this peer has submitted and not yet seen applied. A request
@@ -80,7 +80,8 @@ export class RequestTable {
   /** No request below this seq is pending. */
   private lowestPending = 1;
   private nextProposal = 1;
-  private readonly session = crypto.randomUUID();
+  /** Replaced when the cluster closed it (see `applied`). */
+  private session = crypto.randomUUID();
   /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
   private sweepTimer: ClockTimer | undefined;
   private sweepAt = Number.POSITIVE_INFINITY;
@@ -311,10 +312,27 @@ export class RequestTable {
   /** The log applied one of our requests (or a duplicate of it). */
   applied(payload: RequestPayload, result: AppliedResult): void {
     if (payload.sourcePeerId !== this.localPeerId || payload.session !== this.session) return;
+    if (!result.ok && result.indeterminate === true) {
+      this.sessionClosed(result.code as HamokErrorCode, result.message);
+      return;
+    }
     const entry = this.settle(payload.seq);
     if (entry === undefined) return;
     if (result.ok) entry.resolve(result.value);
     else entry.reject(new HamokError(result.code as HamokErrorCode, result.message, { indeterminate: false }));
+  }
+
+  /**
+   * The cluster closed our session (we were removed meanwhile) and forgot its results: a request
+   * proposed in it may have applied, and re-proposing it in a new session could apply it again. So
+   * every request proposed so far fails, indeterminate; the others go on in a new session.
+   */
+  private sessionClosed(code: HamokErrorCode, message: string): void {
+    this.session = crypto.randomUUID();
+    for (const [seq, entry] of [...this.pending]) {
+      if (entry.attempts === 0) continue;
+      this.settle(seq)?.reject(new HamokError(code, message, { indeterminate: true }));
+    }
   }
 
   /**
@@ -333,6 +351,22 @@ export class RequestTable {
       // Back off exponentially: a slow cluster must not be buried under its own retries.
       const stale = staleAfterMs * 2 ** Math.max(0, entry.attempts - 1);
       if (entry.waiting || now - entry.lastAttemptAt >= stale) this.enqueue(seq);
+    }
+  }
+
+  /**
+   * This peer stops serving (its persistence failed, or it left the cluster): fail every pending request at
+   * once with `code`. A request no core ever accepted (or whose every acceptance was refused) cannot apply and
+   * says so; any other may still be applied by the cluster and is indeterminate.
+   */
+  failAll(code: HamokErrorCode, message: string): void {
+    for (const seq of [...this.pending.keys()]) {
+      const entry = this.settle(seq);
+      if (entry === undefined) continue;
+      const mayApply = entry.live > 0;
+      entry.reject(
+        new HamokError(code, `${message}${mayApply ? "; it may still be applied" : ""}`, { indeterminate: mayApply }),
+      );
     }
   }
 

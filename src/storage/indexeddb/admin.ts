@@ -1,6 +1,6 @@
-import { HamokError } from "../../errors";
-import { peerIdLockName } from "../peer-identity";
-import { indexedDbRaftLogsName, parseIndexedDbRaftLogsName } from "./database-name";
+import { HamokError } from "../../errors.js";
+import { peerIdLockName } from "../peer-identity.js";
+import { indexedDbRaftLogsName, parseIndexedDbRaftLogsName } from "./database-name.js";
 
 /** One peer database found by {@link listIndexedDbRaftLogs}. */
 export interface StoredPeerDatabase {

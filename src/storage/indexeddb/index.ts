@@ -4,8 +4,8 @@ export {
   listIndexedDbRaftLogs,
   pruneIndexedDbRaftLogs,
   type StoredPeerDatabase,
-} from "./admin";
-export { indexedDbRaftLogsName, parseIndexedDbRaftLogsName } from "./database-name";
+} from "./admin.js";
+export { indexedDbRaftLogsName, parseIndexedDbRaftLogsName } from "./database-name.js";
 export {
   createIndexedDbRaftLogs,
   DEFAULT_DURABILITY,
@@ -13,5 +13,5 @@ export {
   IndexedDbRaftLogs,
   type IndexedDbRaftLogsEvents,
   type IndexedDbRaftLogsOptions,
-} from "./indexeddb-raft-logs";
-export { FORMAT_VERSION, SCHEMA_VERSION } from "./schema";
+} from "./indexeddb-raft-logs.js";
+export { FORMAT_VERSION, SCHEMA_VERSION } from "./schema.js";

@@ -1,10 +1,10 @@
 import { EventEmitter } from "eventemitter3";
-import { HamokError, isHamokError } from "../../errors";
-import type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "../raft-logs";
-import { indexedDbRaftLogsName } from "./database-name";
-import { readBounds, readState, writeBatch } from "./log-transactions";
-import { EMPTY_BOUNDS, entryCount, type LogBounds } from "./save-plan";
-import { openRaftLogsDatabase, type RaftLogsDatabase } from "./schema";
+import { HamokError, isHamokError } from "../../errors.js";
+import type { PersistedState, RaftLogs, RaftLogsStats, SaveBatch } from "../raft-logs.js";
+import { indexedDbRaftLogsName } from "./database-name.js";
+import { readBounds, readState, writeBatch } from "./log-transactions.js";
+import { EMPTY_BOUNDS, entryCount, type LogBounds } from "./save-plan.js";
+import { openRaftLogsDatabase, type RaftLogsDatabase } from "./schema.js";
 
 /**
  * IndexedDB transaction durability (`IDBTransactionOptions.durability`).

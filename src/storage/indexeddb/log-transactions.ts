@@ -1,9 +1,9 @@
 import { type IDBPTransaction, unwrap } from "idb";
-import { HamokError } from "../../errors";
-import type { Entry, HardState, PersistedState, SaveBatch, Snapshot } from "../raft-logs";
-import { compactViews } from "./compact-views";
-import { type LogBounds, planSave, type SavePlan } from "./save-plan";
-import { ALL_STORES, type RaftLogsDatabase, type RaftLogsSchema } from "./schema";
+import { HamokError } from "../../errors.js";
+import type { Entry, HardState, PersistedState, SaveBatch, Snapshot } from "../raft-logs.js";
+import { compactViews } from "./compact-views.js";
+import { type LogBounds, planSave, type SavePlan } from "./save-plan.js";
+import { ALL_STORES, type RaftLogsDatabase, type RaftLogsSchema } from "./schema.js";
 
 /**
  * The transactions of the storage. The `entries` store holds runs of

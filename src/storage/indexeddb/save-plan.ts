@@ -1,5 +1,5 @@
-import { HamokError } from "../../errors";
-import type { Entry, HardState, SaveBatch, Snapshot } from "../raft-logs";
+import { HamokError } from "../../errors.js";
+import type { Entry, HardState, SaveBatch, Snapshot } from "../raft-logs.js";
 
 /**
  * What is on disk, kept in memory so `stats()` is synchronous and a save can

@@ -1,6 +1,6 @@
 import { type DBSchema, type IDBPDatabase, wrap } from "idb";
-import { HamokError } from "../../errors";
-import type { Entry } from "../raft-logs";
+import { HamokError } from "../../errors.js";
+import type { Entry } from "../raft-logs.js";
 
 /**
  * IndexedDB schema version: the layout of object stores. A database at a

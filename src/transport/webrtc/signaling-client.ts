@@ -11,7 +11,7 @@ import { EventEmitter } from "eventemitter3";
 import { io, type Socket } from "socket.io-client";
 import type { ClockTimer, HamokClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
-import { RoomView } from "./room-view";
+import { RoomView } from "./room-view.js";
 
 /** Events of a {@link SignalingClient}. */
 export interface SignalingClientEvents {

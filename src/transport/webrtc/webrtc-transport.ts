@@ -60,7 +60,7 @@ export interface WebRtcTransportOptions {
   readonly wrtc?: WrtcImplementation;
   /** socket.io path on the signaling server. Default `/socket.io`. */
   readonly signalingPath?: string;
-  /** Largest message sent or accepted, in bytes. Default 64 MiB. */
+  /** Largest message sent or accepted, in bytes: larger inbound frames and chunked messages are dropped before they are buffered (with an `error`). Default 1 MiB, Hamok's own `maxMessageBytes` default: keep the two equal. */
   readonly maxMessageBytes?: number;
   /** Most bytes waiting to be sent to one peer; a message beyond it is dropped with an `error`. Default 128 MiB. */
   readonly maxQueuedBytes?: number;
