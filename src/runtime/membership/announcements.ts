@@ -62,8 +62,6 @@ export class Announcements {
   leaderMembers: readonly string[] | undefined;
   /** A peer of our cluster that knows a leader announced a configuration without us: we were removed. */
   excluded = false;
-  /** Our commit index when {@link excluded} was last set: a leader replicating to us again moves it. */
-  excludedAtCommit = 0;
   /** A bootstrapped cluster is announced to everyone once it has its leader. */
   private announceWhenLed = false;
 
@@ -82,17 +80,13 @@ export class Announcements {
   }
 
   /** An announcement of `sourceId`, of our cluster, arrived. */
-  observe(sourceId: string, peer: PeerAnnouncement, commit: number): void {
+  observe(sourceId: string, peer: PeerAnnouncement): void {
     if (peer.leaderId !== undefined) {
       this.leaderHint = peer.leaderId;
       // A leader's (or its follower's) configuration without us: ask to be added again (a leader ignores
       // the request from a current member, so a stale view here costs one message).
       const self = this.host.localPeerId;
-      if (peer.leaderId !== self) {
-        const excluded = !peer.members.includes(self);
-        if (excluded && !this.excluded) this.excludedAtCommit = commit;
-        this.excluded = excluded;
-      }
+      if (peer.leaderId !== self) this.excluded = !peer.members.includes(self);
     }
     if (peer.leaderId === sourceId) this.leaderMembers = peer.members;
   }

@@ -270,14 +270,7 @@ export class PeerLifecycle {
     // In contact, not merely known: a learner never campaigns, so it never forgets a leader that stopped
     // replicating to it (removed it, or left), and would otherwise wait for it forever.
     const led = peer.isMember() && peer.leaderInContact(host.config.electionTimeoutInMs);
-    // A thawed tab still names its old leader and lists itself although it was removed (issue 10 case 4): once
-    // excluded, only a commit index that moved proves the leader replicates to us again.
-    if (led && this.announcements.excluded && peer.status().commit > this.announcements.excludedAtCommit) {
-      this.announcements.excluded = false;
-      // Back in: what the leader refused while we were out (`not-a-member`) is proposed again now, not after a
-      // backoff that would outlast the requests' timeouts.
-      host.requests.retry(0);
-    }
+    if (led) this.announcements.excluded = false;
     if (this.ticks % 3 === 0) this.sendJoinRequestIfNeeded();
     if (!this.lifecycle.isJoined) return;
     const verdict = this.rejoin.tick(led);
@@ -353,10 +346,7 @@ export class PeerLifecycle {
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
-    const wasExcluded = this.announcements.excluded;
-    this.announcements.observe(sourceId, peer, this.peer?.status().commit ?? 0);
-    // Removed while away (a thawed tab answered by the cluster): ask to be added again now, not at a later tick.
-    if (this.announcements.excluded && !wasExcluded) this.sendJoinRequestIfNeeded();
+    this.announcements.observe(sourceId, peer);
     this.trustAnnouncedLeader(sourceId, peer);
     this.progress();
   }
