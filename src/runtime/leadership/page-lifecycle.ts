@@ -123,32 +123,30 @@ export class PageLifecycle {
     const onCheck = () => this.handOverIfHidden();
     const onClose = () => this.detach();
     const { events } = hamok;
-    targets.document.addEventListener("visibilitychange", onVisibility);
-    targets.document.addEventListener("freeze", onFreeze);
-    targets.document.addEventListener("resume", onResume);
-    targets.window.addEventListener("pagehide", onPageHide);
-    targets.window.addEventListener("pageshow", onPageShow);
-    events.on("joined", onPeerJoined);
-    events.on("remote-peer-joined", onPeerJoined);
-    events.on("remote-peer-left", onPeerLeft);
-    events.on("leader", onCheck);
-    // Re-checked on every tick: a transfer that timed out is retried, and a leader elected while hidden moves on.
-    events.on("heartbeat", onCheck);
-    events.on("close", onClose);
+    // Every subscription once, so attaching and detaching cannot drift apart.
+    const pageListeners: [EventTarget, string, (event: Event) => void][] = [
+      [targets.document, "visibilitychange", onVisibility],
+      [targets.document, "freeze", onFreeze],
+      [targets.document, "resume", onResume],
+      [targets.window, "pagehide", onPageHide],
+      [targets.window, "pageshow", onPageShow],
+    ];
+    const peerListeners = [
+      ["joined", onPeerJoined],
+      ["remote-peer-joined", onPeerJoined],
+      ["remote-peer-left", onPeerLeft],
+      ["leader", onCheck],
+      // Re-checked on every tick: a transfer that timed out is retried, and a leader elected while hidden moves on.
+      ["heartbeat", onCheck],
+      ["close", onClose],
+    ] as const;
+    for (const [target, type, listener] of pageListeners) target.addEventListener(type, listener);
+    for (const [event, listener] of peerListeners) events.on(event, listener as () => void);
     const offChannel = hamok.onChannel(PAGE_VISIBILITY_CHANNEL, (message) => this.onVisibility(message));
     this.detach = () => {
       offChannel();
-      targets.document.removeEventListener("visibilitychange", onVisibility);
-      targets.document.removeEventListener("freeze", onFreeze);
-      targets.document.removeEventListener("resume", onResume);
-      targets.window.removeEventListener("pagehide", onPageHide);
-      targets.window.removeEventListener("pageshow", onPageShow);
-      events.off("joined", onPeerJoined);
-      events.off("remote-peer-joined", onPeerJoined);
-      events.off("remote-peer-left", onPeerLeft);
-      events.off("leader", onCheck);
-      events.off("heartbeat", onCheck);
-      events.off("close", onClose);
+      for (const [target, type, listener] of pageListeners) target.removeEventListener(type, listener);
+      for (const [event, listener] of peerListeners) events.off(event, listener as () => void);
     };
   }
 

@@ -4,6 +4,7 @@ import type { RaftMessage, RaftRestoreState } from "../../raft/types.js";
 import type { HamokEvents } from "../peer/events.js";
 import type { HamokFetchRemotePeersResponse, HamokJoinParams } from "../peer/public-types.js";
 import { RaftPeer, type RaftPeerHost } from "../peer/raft-peer.js";
+import { trustAnnouncement } from "./announcement-trust.js";
 import { type AnnouncedView, Announcements, announcedView } from "./announcements.js";
 import { Conditions } from "./conditions.js";
 import { Discovery, type DiscoveryHost } from "./discovery.js";
@@ -316,38 +317,15 @@ export class PeerLifecycle {
     this.announcements.endpointState(destinationId);
   }
 
-  /**
-   * A member's word on who leads and who belongs lets a peer whose log lags behind those members'
-   * addition hear them: their appends as leader, their vote requests as candidates (the core ignores
-   * the word of a non-member, and vouches for peers it knows as members already). When no other
-   * member of our configuration is in the room any more (the transport knows the room), nobody is
-   * left to say it: then the cluster's own announcement, when it counts us in, is taken for its
-   * leader and members.
-   */
-  private trustAnnouncedLeader(sourceId: string, announced: PeerAnnouncement): void {
-    const peer = this.peer;
-    const leaderId = announced.leaderId;
-    const self = this.host.localPeerId;
-    if (peer === undefined) return;
-    const named = (leaderId === undefined ? announced.members : [...announced.members, leaderId]).filter(
-      (id) => id !== self,
-    );
-    peer.vouchAll(
-      named.filter((id) => id !== sourceId),
-      sourceId,
-    );
-    if (!this.wiring.attached || !announced.members.includes(self)) return;
-    const room = this.wiring.members();
-    const { voters, learners } = peer.confState;
-    if ([...voters, ...learners].every((id) => id === self || !room.has(id))) peer.acceptMembers(named);
-  }
-
   /** A hello or endpoint-state arrived. */
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
     this.announcements.observe(sourceId, peer);
-    this.trustAnnouncedLeader(sourceId, peer);
+    if (this.peer !== undefined) {
+      const room = this.wiring.attached ? this.wiring.members() : undefined;
+      trustAnnouncement(this.peer, this.host.localPeerId, sourceId, peer, room);
+    }
     this.progress();
   }
 
