@@ -11,7 +11,10 @@ const bytes = (value: number) => new Uint8Array([value]);
 function table(caughtUp?: () => boolean) {
   const clock = new ManualClock();
   const proposals: RequestPayload[] = [];
+  /** Sessions the (simulated) cluster closed. */
+  const closed = new Set<string>();
   const requests = new RequestTable("p1", {
+    isSessionClosed: (session) => closed.has(session),
     propose: (_id, payload) => {
       // One request per proposal here: the packed entry's first (and only) request.
       proposals.push(requestAt(unpackRequests(payload)!, 0));
@@ -32,7 +35,7 @@ function table(caughtUp?: () => boolean) {
     (error: { code: string; indeterminate: boolean }) => ({ code: error.code, indeterminate: error.indeterminate }),
   );
   const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { clock, proposals, requests, outcome, flush };
+  return { clock, proposals, requests, outcome, flush, closed };
 }
 
 describe("requests of a page that was frozen", () => {
@@ -110,5 +113,94 @@ describe("requests of a page that was frozen", () => {
     caughtUp = true;
     t.requests.applied(t.proposals[1]!, { ok: true, value: "after the thaw" });
     await expect(second).resolves.toEqual({ value: "after the thaw" });
+  });
+});
+
+describe("a stall detected by the ticks (its deadlines fall near its end)", () => {
+  it("a sweep hardly late while the ticks are long overdue waits for them, and they report the stall", async () => {
+    const t = table();
+    await t.flush();
+    t.requests.tick();
+    // Frozen 2.6 s with a 1 s timeout: the sweep, due after 1 s, runs 1.6 s late (below the 2 s tolerance).
+    t.clock.jump(2600);
+    t.clock.advance(0);
+    expect(t.requests.size).toBe(1);
+    t.requests.tick();
+    t.clock.advance(100);
+    expect(t.requests.size).toBe(1);
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "applied while frozen" });
+    await expect(t.outcome).resolves.toEqual({ value: "applied while frozen" });
+  });
+
+  it("without a late tick (the peer does not tick) the request times out after that one wait", async () => {
+    const t = table();
+    await t.flush();
+    t.requests.tick();
+    t.clock.jump(2600);
+    t.clock.advance(0);
+    t.clock.advance(100);
+    await expect(t.outcome).resolves.toEqual({ code: "Timeout", indeterminate: true });
+  });
+});
+
+describe("requests of a peer that was removed (its session closed at the removal)", () => {
+  it("applying its own removal in log order moves its pending requests to a new session, which commits them", async () => {
+    const t = table();
+    await t.flush();
+    const first = t.proposals[0]!;
+    // The session had applied requests: the removal closed it.
+    t.closed.add(first.session);
+    t.requests.removedInOrder();
+    await t.flush();
+    expect(t.proposals).toHaveLength(2);
+    const second = t.proposals[1]!;
+    expect(second.seq).toBe(first.seq);
+    expect(second.session).not.toBe(first.session);
+    // The old session's late copy is refused by the cluster (closed): that answer no longer concerns it.
+    t.requests.applied(first, { ok: false, code: "NotMember", message: "closed", indeterminate: true });
+    expect(t.requests.size).toBe(1);
+    t.requests.applied(second, { ok: true, value: "committed" });
+    await expect(t.outcome).resolves.toEqual({ value: "committed" });
+  });
+
+  it("a session that had applied nothing is not closed by the removal: its requests go on in it", async () => {
+    const t = table();
+    await t.flush();
+    t.requests.removedInOrder();
+    await t.flush();
+    // No second attempt in another session: the first may still apply (once, in its own session).
+    expect(t.proposals).toHaveLength(1);
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "applied in its session" });
+    await expect(t.outcome).resolves.toEqual({ value: "applied in its session" });
+  });
+
+  it("a snapshot that recorded the request answers it", async () => {
+    const t = table();
+    await t.flush();
+    t.requests.restored((session, seq) =>
+      session === t.proposals[0]!.session && seq === t.proposals[0]!.seq
+        ? { ok: true, value: "in the snapshot" }
+        : undefined,
+    );
+    await expect(t.outcome).resolves.toEqual({ value: "in the snapshot" });
+  });
+
+  it("a snapshot that closed its session: an attempted request's fate is unknown (indeterminate), a new one goes on", async () => {
+    const t = table();
+    await t.flush();
+    t.requests.restored(() => ({ ok: false, code: "NotMember", message: "closed", indeterminate: true }));
+    await expect(t.outcome).resolves.toEqual({ code: "NotMember", indeterminate: true });
+    expect(t.requests.size).toBe(0);
+  });
+
+  it("a snapshot that does not hold the request (not applied before it) changes nothing", async () => {
+    const t = table();
+    await t.flush();
+    t.requests.restored(() => undefined);
+    t.closed.add(t.proposals[0]!.session);
+    t.requests.removedInOrder();
+    await t.flush();
+    t.requests.applied(t.proposals[1]!, { ok: true, value: "after the re-add" });
+    await expect(t.outcome).resolves.toEqual({ value: "after the re-add" });
   });
 });

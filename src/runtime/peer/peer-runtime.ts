@@ -65,6 +65,8 @@ export class PeerRuntime {
         this.requests.applied(payload, result);
       },
       onRestored: () => {
+        // Our requests applied inside the snapshot were never reported: answer them from its dedup table.
+        this.requests.restored((session, seq) => this.replicated.sessions.lookupSeq(session, seq));
         for (const connection of this.connections()) connection.restored();
       },
     });
@@ -73,6 +75,7 @@ export class PeerRuntime {
       clock: config.clock,
       maxBatchBytes: config.maxMessageBytes / 4,
       caughtUp: () => this.lifecycle.inSync(),
+      isSessionClosed: (session) => this.replicated.sessions.isClosed(session),
     });
     this.barriers = new ReadBarriers(
       (context) => {
@@ -99,7 +102,10 @@ export class PeerRuntime {
       },
       reportError: (error) => this.reportError(error),
     });
-    this.events.on("heartbeat", () => this.health.tick());
+    this.events.on("heartbeat", () => {
+      this.requests.tick();
+      this.health.tick();
+    });
     this.router = new InboundRouter(this, this.heardMembership(), this.collections.connections);
     this.ready = this.lifecycle.joinedOnce;
     // It lives on its subscriptions (page events, peer events, its channel) and detaches itself on close.

@@ -242,6 +242,8 @@ export class RaftPeer {
       const change = entry.data as ConfChange;
       // Deterministic cleanup at the committed removal: every peer drops the same sessions.
       if (change.type === "remove") this.host.replicated.forgetPeer(change.nodeId);
+      // Our own session closed at this entry: our pending requests go on in a new one (see `removedInOrder`).
+      if (change.type === "remove" && change.nodeId === this.host.config.peerId) this.host.requests.removedInOrder();
     }
     return 1;
   }

@@ -167,11 +167,21 @@ export class SessionTable {
    * {@link CLOSED_SESSION_RESULT} if its session was closed.
    */
   lookup(payload: RequestPayload): AppliedResult | null | undefined {
-    if (this.closedSet.has(payload.session)) return CLOSED_SESSION_RESULT;
-    const session = this.sessions.get(payload.session);
+    return this.lookupSeq(payload.session, payload.seq);
+  }
+
+  /** Whether `sessionId` was closed (its peer was removed after it had applied requests): see {@link dropPeer}. */
+  isClosed(sessionId: string): boolean {
+    return this.closedSet.has(sessionId);
+  }
+
+  /** {@link lookup} by identity alone (a submitter asking about its own pending request after a snapshot). */
+  lookupSeq(sessionId: string, seq: number): AppliedResult | null | undefined {
+    if (this.closedSet.has(sessionId)) return CLOSED_SESSION_RESULT;
+    const session = this.sessions.get(sessionId);
     if (session === undefined) return undefined;
-    if (payload.seq < session.ackBelow) return session.results.get(payload.seq) ?? null;
-    return session.results.get(payload.seq);
+    if (seq < session.ackBelow) return session.results.get(seq) ?? null;
+    return session.results.get(seq);
   }
 
   /** Record an applied request and forget what its session acknowledged. */

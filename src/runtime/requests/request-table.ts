@@ -47,6 +47,8 @@ interface Pending {
   live: number;
   /** Seen in this peer's own log: it commits unless a new leader truncates it, so it waits for that, not a retry. */
   inLog: boolean;
+  /** A snapshot replaced this peer's state while it was pending and cannot tell whether it applied (see `restored`). */
+  fateUnknown: boolean;
 }
 
 /** How a request table reaches the core. */
@@ -62,10 +64,14 @@ export interface RequestTableHooks {
    * page that was frozen wait for that (bounded) before they time out. Default: always.
    */
   readonly caughtUp?: () => boolean;
+  /** Whether the replicated dedup table closed `session` (see `SessionTable.isClosed`). Default: never. */
+  readonly isSessionClosed?: (session: string) => boolean;
 }
 
 /** How late a deadline sweep may run before it counts as a stall of the whole page (hidden tabs: up to 1 s). */
 const STALL_TOLERANCE_MS = 2_000;
+/** How long a deadline sweep waits for a late tick to report a stall (see `sweep`). */
+const TICK_GRACE_MS = 100;
 /** A thawed request waits for its peer to catch up at most this many of its timeouts after the thaw. */
 const THAWED_PATIENCE = 4;
 
@@ -87,6 +93,10 @@ export class RequestTable {
   private sweepAt = Number.POSITIVE_INFINITY;
   /** When the last stall of the page ended (see `sweep`). */
   private lastThawAt = Number.NEGATIVE_INFINITY;
+  /** When this page last ran: the peer's last tick (see {@link tick}) or submit; `undefined` before either. */
+  private lastRanAt: number | undefined;
+  /** The `lastRanAt` at which a sweep last waited for a late tick (once each: see `sweep`). */
+  private waitedForRunAt: number | undefined;
 
   constructor(
     private readonly localPeerId: string,
@@ -110,6 +120,7 @@ export class RequestTable {
   submit(command: StorageCommand, size: number, timeoutInMs: number): Promise<unknown> {
     const seq = this.nextSeq++;
     const ackBelow = this.ackBelow(seq);
+    this.ran();
     return new Promise<unknown>((resolve, reject) => {
       const deadline = this.hooks.clock.now() + timeoutInMs;
       this.pending.set(seq, {
@@ -131,6 +142,7 @@ export class RequestTable {
         queued: false,
         live: 0,
         inLog: false,
+        fateUnknown: false,
       });
       this.enqueue(seq);
       if (deadline < this.sweepAt) this.armSweep(deadline);
@@ -159,14 +171,15 @@ export class RequestTable {
     this.sweepAt = Number.POSITIVE_INFINITY;
     const now = this.hooks.clock.now();
     if (now - due > STALL_TOLERANCE_MS) {
-      let next = Number.POSITIVE_INFINITY;
-      this.lastThawAt = now;
-      for (const entry of this.pending.values()) {
-        entry.thawedAt = now;
-        entry.deadline = Math.max(entry.deadline, now + entry.timeoutInMs);
-        next = Math.min(next, entry.deadline);
-      }
-      if (next !== Number.POSITIVE_INFINITY) this.armSweep(next);
+      this.thawed(now);
+      return;
+    }
+    // The page may have stalled with this deadline near its end (so the sweep is hardly late) while the peer's
+    // ticks, due long ago, have not run yet: give them one chance to report the stall (see `tick`).
+    const lastTick = this.lastRanAt;
+    if (lastTick !== undefined && now - lastTick > STALL_TOLERANCE_MS && this.waitedForRunAt !== lastTick) {
+      this.waitedForRunAt = lastTick;
+      this.armSweep(now + TICK_GRACE_MS);
       return;
     }
     let next = Number.POSITIVE_INFINITY;
@@ -180,6 +193,36 @@ export class RequestTable {
       else next = Math.min(next, entry.deadline);
     }
     if (next !== Number.POSITIVE_INFINITY) this.armSweep(next);
+  }
+
+  /**
+   * The peer's tick ran (every tick, from the runtime). A gap between two ticks (or a tick and a submit) beyond
+   * the stall tolerance is a page that ran nothing meanwhile, however its request deadlines fall in it: see `sweep`.
+   */
+  tick(): void {
+    this.ran();
+  }
+
+  /** This page runs now (a tick, a submit): after a gap beyond the stall tolerance, it was stalled meanwhile. */
+  private ran(): void {
+    const now = this.hooks.clock.now();
+    const last = this.lastRanAt;
+    this.lastRanAt = now;
+    if (last !== undefined && now - last > STALL_TOLERANCE_MS && this.pending.size > 0) this.thawed(now);
+  }
+
+  /** The page runs again after a stall: every pending request gets its full timeout again, from now. */
+  private thawed(now: number): void {
+    this.lastThawAt = now;
+    this.lastRanAt = now;
+    let next = Number.POSITIVE_INFINITY;
+    for (const entry of this.pending.values()) {
+      entry.thawedAt = now;
+      entry.deadline = Math.max(entry.deadline, now + entry.timeoutInMs);
+      next = Math.min(next, entry.deadline);
+    }
+    if (next < this.sweepAt) this.armSweep(next);
+    else if (this.sweepTimer === undefined && next !== Number.POSITIVE_INFINITY) this.armSweep(next);
   }
 
   private expire(seq: number): void {
@@ -320,6 +363,66 @@ export class RequestTable {
     if (entry === undefined) return;
     if (result.ok) entry.resolve(result.value);
     else entry.reject(new HamokError(result.code as HamokErrorCode, result.message, { indeterminate: false }));
+  }
+
+  /**
+   * This peer applied, in log order, the configuration change that removed it. If that entry closed our session
+   * (`SessionTable.dropPeer` closes the sessions that applied something), every later entry of it is refused on
+   * every peer, never applied, and every earlier one was applied here already and answered its request. So a
+   * request still pending now did not apply and never will in this session: it goes on in a new session, which
+   * keeps it at most once (thesis §6.3) and lets a removed peer's writes commit once it is added back (issue 10
+   * case 4: a tab frozen past its removal). Only a request whose history a snapshot hid (see {@link restored}) has
+   * an unknown fate: it fails, indeterminate. A session that applied nothing yet is not closed: its requests go
+   * on in it and its dedup record starts with their first application, as for any new session.
+   */
+  removedInOrder(): void {
+    if (this.hooks.isSessionClosed?.(this.session) === true) this.newSession();
+  }
+
+  /**
+   * A snapshot replaced this peer's state: requests applied inside it were never reported here. `lookup` reads the
+   * restored dedup table: a recorded result answers its request now; a request the snapshot's session does not
+   * hold did not apply before it (its seq is at or above every `ackBelow` it sent); a closed session keeps no
+   * results, so its requests' fate is unknown. If the snapshot closed our session, the others go on in a new one.
+   */
+  restored(lookup: (session: string, seq: number) => AppliedResult | null | undefined): void {
+    let closed = false;
+    for (const [seq, entry] of [...this.pending]) {
+      if (entry.attempts === 0) continue;
+      const result = lookup(this.session, seq);
+      if (result === undefined) continue;
+      if (result === null || (!result.ok && result.indeterminate === true)) {
+        closed ||= result !== null;
+        entry.fateUnknown = true;
+        continue;
+      }
+      const settled = this.settle(seq);
+      if (result.ok) settled?.resolve(result.value);
+      else settled?.reject(new HamokError(result.code as HamokErrorCode, result.message, { indeterminate: false }));
+    }
+    if (closed) this.newSession();
+  }
+
+  /** Continue in a fresh session (the old one is closed): see {@link removedInOrder}. */
+  private newSession(): void {
+    this.session = crypto.randomUUID();
+    // Attempts of the closed session can no longer apply, nor be refused in any way that matters.
+    this.byProposal.clear();
+    for (const [seq, entry] of [...this.pending]) {
+      if (entry.fateUnknown) {
+        this.settle(seq)?.reject(
+          new HamokError("NotMember", `request ${seq} may have applied before this peer was removed`, {
+            indeterminate: true,
+          }),
+        );
+        continue;
+      }
+      entry.proposalId = "";
+      entry.earlierProposalIds = undefined;
+      entry.live = 0;
+      entry.inLog = false;
+      this.enqueue(seq);
+    }
   }
 
   /**
