@@ -19,10 +19,7 @@ test.afterEach(async () => {
  * rejoins quietly: it does not disrupt the leader (PreVote: no election, same leader and term), it does not report
  * as failed a write that was applied, and its first write after the thaw commits within the recovery bound.
  */
-// Known open defect (issue 10 case 4), so this spec is marked fixme rather than left failing CI: after a 25 s real
-// freeze the thawed tab's forwarded writes are refused (its session was closed when it was removed) and some applied
-// in-flight writes still report failed. Un-fixme it with the fix.
-test.fixme("a tab frozen for 25 s rejoins quietly: same leader and term, applied writes not reported failed (case 4) [skipped: open defect, thawed-tab writes refused after removal]", async () => {
+test("a tab frozen for 25 s rejoins quietly: same leader and term, applied writes not reported failed (case 4)", async () => {
   test.setTimeout(150_000);
   real = await launchRealBrowser();
   const room = uniqueRoom("frozen");

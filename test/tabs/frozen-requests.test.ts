@@ -204,3 +204,30 @@ describe("requests of a peer that was removed (its session closed at the removal
     await expect(t.outcome).resolves.toEqual({ value: "after the re-add" });
   });
 });
+
+describe("a request made right after a thaw with nothing pending", () => {
+  it("is as patient as a thawed one while the peer still catches up", async () => {
+    let caughtUp = false;
+    const t = table(() => caughtUp);
+    await t.flush();
+    t.requests.applied(t.proposals[0]!, { ok: true, value: "before the freeze" });
+    await t.outcome;
+    t.requests.tick();
+    // Frozen 25 s with nothing pending; the first tick after the thaw reports the stall.
+    t.clock.jump(25_000);
+    t.requests.tick();
+    const command: StorageCommand = {
+      storageId: "m",
+      storageType: "map",
+      op: "set",
+      args: { key: bytes(3), value: bytes(3) },
+    };
+    const after = t.requests.submit(command, 16, 1000).then((value) => ({ value }));
+    await t.flush();
+    t.clock.advance(2500);
+    expect(t.requests.size).toBe(1);
+    caughtUp = true;
+    t.requests.applied(t.proposals[1]!, { ok: true, value: "after the thaw" });
+    await expect(after).resolves.toEqual({ value: "after the thaw" });
+  });
+});

@@ -370,6 +370,12 @@ export class PeerLifecycle {
     // A stand-in of ours appearing is not the member coming back.
     if (this.standingIn.has(peerId)) return;
     this.peer?.departed.delete(peerId);
+    // A link that comes (back) up is where a member removed meanwhile can first hear so: a thawed tab re-dials the
+    // room after its channels died in the freeze, and the hello it sent on `resume` went nowhere. Ask at once (the
+    // answer names the configuration, see `checkMembership`) rather than at the next periodic look (issue 10 case 4).
+    if (this.peer !== undefined && this.lifecycle.isJoined && !this.lifecycle.isLeavingOrLeft) {
+      this.announcements.hello(peerId);
+    }
   }
 
   /**
@@ -403,12 +409,14 @@ export class PeerLifecycle {
 
   /**
    * Whether this peer can learn its requests' outcomes now: joined (not rejoining), a member as far as the others
-   * say too (not excluded by the announcements), with a leader, caught up.
+   * say too (not excluded by the announcements), with a leader, caught up; with `sinceMs`, that leader also
+   * replicated to it since then (a thawed page's own view of its leader and membership is from before the freeze).
    */
-  inSync(): boolean {
+  inSync(sinceMs?: number): boolean {
     const peer = this.peer;
     if (peer === undefined || this.lifecycle.state !== "joined" || this.announcements.excluded) return false;
-    return peer.isMember() && peer.leaderId !== undefined && peer.caughtUp();
+    if (!peer.isMember() || peer.leaderId === undefined || !peer.caughtUp()) return false;
+    return sinceMs === undefined || !Number.isFinite(sinceMs) || peer.leaderInContact(this.host.config.clock.now() - sinceMs);
   }
 
   /**

@@ -74,7 +74,7 @@ export class PeerRuntime {
       propose: (id, payload) => this.peer?.propose(id, payload) ?? { ok: false, reason: "no-leader" },
       clock: config.clock,
       maxBatchBytes: config.maxMessageBytes / 4,
-      caughtUp: () => this.lifecycle.inSync(),
+      caughtUp: (sinceMs) => this.lifecycle.inSync(sinceMs),
       isSessionClosed: (session) => this.replicated.sessions.isClosed(session),
     });
     this.barriers = new ReadBarriers(

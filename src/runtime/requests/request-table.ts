@@ -60,10 +60,11 @@ export interface RequestTableHooks {
   /** Largest batch, in estimated bytes. */
   readonly maxBatchBytes: number;
   /**
-   * Whether this peer could learn its requests' outcomes now: a member with a leader, caught up. Requests of a
+   * Whether this peer could learn its requests' outcomes now: a member with a leader that replicated to it since
+   * `sinceMs` (the thaw: a frozen page's view of its leader and membership is stale), caught up. Requests of a
    * page that was frozen wait for that (bounded) before they time out. Default: always.
    */
-  readonly caughtUp?: () => boolean;
+  readonly caughtUp?: (sinceMs: number) => boolean;
   /** Whether the replicated dedup table closed `session` (see `SessionTable.isClosed`). Default: never. */
   readonly isSessionClosed?: (session: string) => boolean;
 }
@@ -183,7 +184,9 @@ export class RequestTable {
       return;
     }
     let next = Number.POSITIVE_INFINITY;
-    const caughtUp = this.hooks.caughtUp?.() ?? true;
+    // Messages queued while the page was frozen are delivered at the thaw and speak of before it: only word from
+    // the leader a stall tolerance after the thaw is fresh.
+    const caughtUp = this.hooks.caughtUp?.(this.lastThawAt + STALL_TOLERANCE_MS) ?? true;
     for (const [seq, entry] of this.pending) {
       const patient =
         entry.thawedAt !== undefined && !caughtUp && now < entry.thawedAt + THAWED_PATIENCE * entry.timeoutInMs;
@@ -208,7 +211,9 @@ export class RequestTable {
     const now = this.hooks.clock.now();
     const last = this.lastRanAt;
     this.lastRanAt = now;
-    if (last !== undefined && now - last > STALL_TOLERANCE_MS && this.pending.size > 0) this.thawed(now);
+    // Noted even with nothing pending: a request made now, while the peer's view is still from before, is as
+    // patient as those that were pending (see `submit`).
+    if (last !== undefined && now - last > STALL_TOLERANCE_MS) this.thawed(now);
   }
 
   /** The page runs again after a stall: every pending request gets its full timeout again, from now. */
