@@ -5,6 +5,7 @@ import type { ProposalRejectReason, ProposeResult } from "../../raft/types.js";
 import type { RequestPayload } from "../replicated/log-payload.js";
 import { packRequests } from "../replicated/packed-requests.js";
 import type { AppliedResult } from "../replicated/sessions.js";
+import { StallWatch, TICK_GRACE_MS } from "./stall-watch.js";
 
 /**
  * The requests this peer has submitted and not yet seen applied. A request
@@ -69,10 +70,6 @@ export interface RequestTableHooks {
   readonly isSessionClosed?: (session: string) => boolean;
 }
 
-/** How late a deadline sweep may run before it counts as a stall of the whole page (hidden tabs: up to 1 s). */
-const STALL_TOLERANCE_MS = 2_000;
-/** How long a deadline sweep waits for a late tick to report a stall (see `sweep`). */
-const TICK_GRACE_MS = 100;
 /** A thawed request waits for its peer to catch up at most this many of its timeouts after the thaw. */
 const THAWED_PATIENCE = 4;
 
@@ -92,12 +89,8 @@ export class RequestTable {
   /** One timer for every deadline (thousands of pipelined requests must not cost thousands of timers). */
   private sweepTimer: ClockTimer | undefined;
   private sweepAt = Number.POSITIVE_INFINITY;
-  /** When the last stall of the page ended (see `sweep`). */
-  private lastThawAt = Number.NEGATIVE_INFINITY;
-  /** When this page last ran: the peer's last tick (see {@link tick}) or submit; `undefined` before either. */
-  private lastRanAt: number | undefined;
-  /** The `lastRanAt` at which a sweep last waited for a late tick (once each: see `sweep`). */
-  private waitedForRunAt: number | undefined;
+  /** When the page stalled (see `stall-watch.ts`). */
+  private readonly stalls = new StallWatch();
 
   constructor(
     private readonly localPeerId: string,
@@ -122,6 +115,7 @@ export class RequestTable {
     const seq = this.nextSeq++;
     const ackBelow = this.ackBelow(seq);
     this.ran();
+    const thawAt = this.stalls.lastThawAt;
     return new Promise<unknown>((resolve, reject) => {
       const deadline = this.hooks.clock.now() + timeoutInMs;
       this.pending.set(seq, {
@@ -135,7 +129,7 @@ export class RequestTable {
         timeoutInMs,
         proposalId: "",
         // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
-        thawedAt: deadline - timeoutInMs - this.lastThawAt < timeoutInMs ? this.lastThawAt : undefined,
+        thawedAt: deadline - timeoutInMs - thawAt < timeoutInMs ? thawAt : undefined,
         earlierProposalIds: undefined,
         attempts: 0,
         lastAttemptAt: 0,
@@ -171,22 +165,18 @@ export class RequestTable {
     this.sweepTimer = undefined;
     this.sweepAt = Number.POSITIVE_INFINITY;
     const now = this.hooks.clock.now();
-    if (now - due > STALL_TOLERANCE_MS) {
+    const verdict = this.stalls.sweepVerdict(now, due);
+    if (verdict === "stalled") {
       this.thawed(now);
       return;
     }
-    // The page may have stalled with this deadline near its end (so the sweep is hardly late) while the peer's
-    // ticks, due long ago, have not run yet: give them one chance to report the stall (see `tick`).
-    const lastTick = this.lastRanAt;
-    if (lastTick !== undefined && now - lastTick > STALL_TOLERANCE_MS && this.waitedForRunAt !== lastTick) {
-      this.waitedForRunAt = lastTick;
+    // Hardly late, but the ticks are long overdue: they may be about to report a stall (see `tick`).
+    if (verdict === "wait") {
       this.armSweep(now + TICK_GRACE_MS);
       return;
     }
     let next = Number.POSITIVE_INFINITY;
-    // Messages queued while the page was frozen are delivered at the thaw and speak of before it: only word from
-    // the leader a stall tolerance after the thaw is fresh.
-    const caughtUp = this.hooks.caughtUp?.(this.lastThawAt + STALL_TOLERANCE_MS) ?? true;
+    const caughtUp = this.hooks.caughtUp?.(this.stalls.freshSince) ?? true;
     for (const [seq, entry] of this.pending) {
       const patient =
         entry.thawedAt !== undefined && !caughtUp && now < entry.thawedAt + THAWED_PATIENCE * entry.timeoutInMs;
@@ -209,17 +199,14 @@ export class RequestTable {
   /** This page runs now (a tick, a submit): after a gap beyond the stall tolerance, it was stalled meanwhile. */
   private ran(): void {
     const now = this.hooks.clock.now();
-    const last = this.lastRanAt;
-    this.lastRanAt = now;
     // Noted even with nothing pending: a request made now, while the peer's view is still from before, is as
     // patient as those that were pending (see `submit`).
-    if (last !== undefined && now - last > STALL_TOLERANCE_MS) this.thawed(now);
+    if (this.stalls.ran(now)) this.thawed(now);
   }
 
   /** The page runs again after a stall: every pending request gets its full timeout again, from now. */
   private thawed(now: number): void {
-    this.lastThawAt = now;
-    this.lastRanAt = now;
+    this.stalls.thawed(now);
     let next = Number.POSITIVE_INFINITY;
     for (const entry of this.pending.values()) {
       entry.thawedAt = now;
