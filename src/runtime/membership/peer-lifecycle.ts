@@ -416,7 +416,9 @@ export class PeerLifecycle {
     const peer = this.peer;
     if (peer === undefined || this.lifecycle.state !== "joined" || this.announcements.excluded) return false;
     if (!peer.isMember() || peer.leaderId === undefined || !peer.caughtUp()) return false;
-    return sinceMs === undefined || !Number.isFinite(sinceMs) || peer.leaderInContact(this.host.config.clock.now() - sinceMs);
+    return (
+      sinceMs === undefined || !Number.isFinite(sinceMs) || peer.leaderInContact(this.host.config.clock.now() - sinceMs)
+    );
   }
 
   /**
