@@ -18,6 +18,11 @@ export interface StackRunOptions {
   readonly durationMs: number;
   /** Concurrent clients on each peer (each awaits its own operations one at a time). */
   readonly clientsPerPeer: number;
+  /**
+   * Frozen past removal (issue 10 case 4): leaders remove members silent for this long (0: never), and stalls last
+   * up to three times that, so a stalled peer is usually removed while frozen and thaws with writes in flight.
+   */
+  readonly removeUnreachableAfterMs?: number;
 }
 
 /** Timings of every peer: 20 ms ticks, elections after 100-200 ms of silence. */
@@ -66,7 +71,11 @@ export class StackRun {
       clock: this.clock,
       network: this.network,
       quiescence: this.quiescence,
-      config: { ...TIMINGS, maxVoters: options.maxVoters },
+      config: {
+        ...TIMINGS,
+        maxVoters: options.maxVoters,
+        removeUnreachableAfterMs: options.removeUnreachableAfterMs ?? 0,
+      },
       seedOf: (id, incarnation) => (options.seed * 7919 + Number(id.slice(1)) * 104729 + incarnation) >>> 0,
     });
     this.nextPeer = options.peers + 1;
@@ -238,7 +247,9 @@ export class StackRun {
       else await this.close(victim);
       this.clock.setTimeout(() => this.restart(victim.id), 200 + Math.floor(this.random() * 1500));
     } else if (r < 0.82 && canTakeOne) {
-      this.stall(pickOne(this.random, live), 100 + Math.floor(this.random() * 1500));
+      const removal = this.options.removeUnreachableAfterMs ?? 0;
+      const longest = removal > 0 ? 3 * removal : 1500;
+      this.stall(pickOne(this.random, live), 100 + Math.floor(this.random() * longest));
     } else if (r < 0.89 && this.stats.leaves < 2 && live.length >= 3) {
       this.leave(pickOne(this.random, live));
     } else if (r < 0.92 && this.stats.joins < 2) {
