@@ -321,7 +321,11 @@ export class PeerLifecycle {
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
+    const wasExcluded = this.announcements.excluded;
     this.announcements.observe(sourceId, peer);
+    // Just learnt that the leader's configuration lacks us (a tab thawed after its removal): ask to be re-added at
+    // once rather than on the next third tick, which in a hidden tab is three seconds away (issue 10 case 4).
+    if (!wasExcluded && this.announcements.excluded) this.sendJoinRequestIfNeeded();
     if (this.peer !== undefined) {
       const room = this.wiring.attached ? this.wiring.members() : undefined;
       trustAnnouncement(this.peer, this.host.localPeerId, sourceId, peer, room);
