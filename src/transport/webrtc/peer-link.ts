@@ -1,8 +1,11 @@
 /**
  * One WebRTC connection to one remote peer for one session: a simple-peer instance with an ordered, reliable
- * data channel, the frame decoder of that channel, and a bounded send queue. Backpressure: frames are written
- * to simple-peer's writable stream, which sends while the channel's `bufferedAmount` is under 64 KiB and
- * otherwise waits for `bufferedamountlow`; frames written before the channel opens wait the same way. The
+ * data channel, the frame decoder of that channel, and a bounded send queue. Sending: while the channel is open,
+ * nothing waits in simple-peer's writable stream and the channel's `bufferedAmount` stays under 64 KiB, a
+ * frame goes straight to the channel (`send`), which skips the stream's per-write copy into a Buffer and its
+ * `nextTick` (a `setTimeout` in the browser bundle). Otherwise (backpressure, or before the channel opens)
+ * frames are written to the stream, which sends while `bufferedAmount` is under 64 KiB and otherwise waits for
+ * `bufferedamountlow`; once anything waits there every later frame queues behind it, so order is kept. The
  * stream's backlog is capped (`maxQueuedBytes`) so a dead peer cannot grow it without bound.
  */
 import { EventEmitter } from "eventemitter3";
@@ -12,6 +15,15 @@ import type { ClockTimer, HamokClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
 import { FrameDecoder, pingFrame, pongFrame } from "../../messages/codec.js";
 import type { WrtcImplementation } from "./wrtc.js";
+
+/** simple-peer's backpressure threshold on the channel's `bufferedAmount` (its MAX_BUFFERED_AMOUNT). */
+const DIRECT_SEND_MAX_BUFFERED = 64 * 1024;
+
+/** The part of simple-peer's RTCDataChannel (its `_channel`) the link reads. */
+interface ChannelState {
+  readonly readyState?: string;
+  readonly bufferedAmount?: number;
+}
 
 /** Events of a {@link PeerLink}. */
 export interface PeerLinkEvents {
@@ -102,9 +114,20 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
    */
   get isLive(): boolean {
     if (!this.isOpen || this.iceLost) return false;
-    // simple-peer keeps its RTCDataChannel in `_channel`; it exposes no readyState of its own.
-    const channel = (this.peer as unknown as { _channel?: { readyState?: string } | null })._channel;
-    return channel?.readyState === "open";
+    return this.channel()?.readyState === "open";
+  }
+
+  /** simple-peer keeps its RTCDataChannel in `_channel`; it exposes neither readyState nor bufferedAmount. */
+  private channel(): ChannelState | null | undefined {
+    return (this.peer as unknown as { _channel?: ChannelState | null })._channel;
+  }
+
+  /** Whether `byteLength` more bytes may go straight to the channel, keeping order and the stream's backpressure. */
+  private canSendDirectly(byteLength: number): boolean {
+    if (!this.opened || !this.peer.connected || this.peer.writableLength > 0) return false;
+    const channel = this.channel();
+    if (channel?.readyState !== "open") return false;
+    return (channel.bufferedAmount ?? Number.POSITIVE_INFINITY) + byteLength <= DIRECT_SEND_MAX_BUFFERED;
   }
 
   /** Feed a signaling payload from the remote peer. */
@@ -126,6 +149,16 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     if (this.peer.writableLength + byteLength > this.options.maxQueuedBytes) {
       this.emit("error", new HamokError("PayloadTooLarge", `send queue to ${this.remoteId} is full; message dropped`));
       return false;
+    }
+    if (this.canSendDirectly(byteLength)) {
+      try {
+        for (const frame of frames) this.peer.send(frame);
+      } catch (error) {
+        // What simple-peer's own write does when the channel refuses a frame: the link is unusable.
+        this.peer.destroy(error instanceof Error ? error : new Error(String(error)));
+        return false;
+      }
+      return true;
     }
     for (const frame of frames) this.peer.write(frame);
     return true;
