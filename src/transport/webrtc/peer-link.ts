@@ -68,6 +68,8 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   private iceLost = false;
   /** Pending liveness probes, answered by the next inbound frame of any kind. */
   private probes: ((alive: boolean) => void)[] = [];
+  /** An upper bound of the channel's `bufferedAmount`: its last reading plus the bytes sent directly since. */
+  private bufferedBound = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: PeerLinkOptions) {
     super();
@@ -122,12 +124,18 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     return (this.peer as unknown as { _channel?: ChannelState | null })._channel;
   }
 
-  /** Whether `byteLength` more bytes may go straight to the channel, keeping order and the stream's backpressure. */
+  /**
+   * Whether `byteLength` more bytes may go straight to the channel, keeping order and the stream's
+   * backpressure. The channel's `bufferedAmount` can only have shrunk since it was last read, so it is read
+   * again only once that reading plus what was sent since could pass the threshold: in Node every read of a
+   * data channel's state is a blocking call into the WebRTC thread (a profile showed those reads costing more
+   * than the sends). A channel that closed meanwhile makes `send` throw, which `write` handles.
+   */
   private canSendDirectly(byteLength: number): boolean {
-    if (!this.opened || !this.peer.connected || this.peer.writableLength > 0) return false;
-    const channel = this.channel();
-    if (channel?.readyState !== "open") return false;
-    return (channel.bufferedAmount ?? Number.POSITIVE_INFINITY) + byteLength <= DIRECT_SEND_MAX_BUFFERED;
+    if (!this.opened || this.peer.writableLength > 0) return false;
+    if (this.bufferedBound + byteLength <= DIRECT_SEND_MAX_BUFFERED) return true;
+    this.bufferedBound = this.channel()?.bufferedAmount ?? Number.POSITIVE_INFINITY;
+    return this.bufferedBound + byteLength <= DIRECT_SEND_MAX_BUFFERED;
   }
 
   /** Feed a signaling payload from the remote peer. */
@@ -153,6 +161,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     if (this.canSendDirectly(byteLength)) {
       try {
         for (const frame of frames) this.peer.send(frame);
+        this.bufferedBound += byteLength;
       } catch (error) {
         // What simple-peer's own write does when the channel refuses a frame: the link is unusable.
         this.peer.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -160,6 +169,8 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       }
       return true;
     }
+    // The stream sends what it can without telling: read the real bufferedAmount next time.
+    this.bufferedBound = Number.POSITIVE_INFINITY;
     for (const frame of frames) this.peer.write(frame);
     return true;
   }
