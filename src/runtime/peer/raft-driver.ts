@@ -195,12 +195,13 @@ export class RaftDriver {
       this.vote = ready.hardState.vote;
     }
     const mustSync = termOrVote || ready.entries.length > 0 || ready.snapshot !== undefined;
-    const saved = mustSync ? this.persist(ready) : undefined;
-    if (!mustSync) this.deferHardState(ready);
-    // Leader appends go out with the save running (§10.2.1); nothing overtakes messages still held.
+    // Leader appends go out before its own save starts (§10.2.1): the followers' saves, which the commit waits
+    // for as much as the leader's, begin sooner. Nothing overtakes messages still held.
     const sendNow = !termOrVote && ready.snapshot === undefined && this.role === "leader" && this.held === 0;
     if (sendNow) for (const message of ready.messages) this.hooks.send(message);
     else this.held++;
+    const saved = mustSync ? this.persist(ready) : undefined;
+    if (!mustSync) this.deferHardState(ready);
     const gate = saved === undefined ? this.tail : Promise.all([this.tail, saved]);
     this.tail = gate.then(() => this.complete(ready, !sendNow)).catch((error: unknown) => this.fail(error));
   }
