@@ -12,9 +12,16 @@ import type { ApplyOutcome, StorageConnection } from "./contract.js";
 import { type EmitterChange, EmitterStateMachine } from "./emitter-state-machine.js";
 import { HamokEmitterSubscriptions } from "./emitter-subscriptions.js";
 import { GuardedEmitter } from "./guarded-emitter.js";
+import { RecentDeliveries } from "./recent-deliveries.js";
 
 /** Event name → listener argument list. */
 export type HamokEmitterEventMap = Record<string, unknown[]>;
+
+/**
+ * Emitters created in this JavaScript realm: with the creation time, it makes publish ids unique across emitters of
+ * one peer, whether recreated in the same millisecond or after a reload (which starts this count again).
+ */
+let emittersCreated = 0;
 
 /** Default time `publish` waits for acknowledgements when the emitter has no `requestTimeoutInMs`. */
 export const DEFAULT_PUBLISH_TIMEOUT_IN_MS = 5000;
@@ -73,6 +80,7 @@ function parseMessage(payload: unknown): EmitterMessage | undefined {
  * A replicated emitter. `subscribe`/`unsubscribe` change this peer's subscription through the log;
  * `publish` delivers to every subscribed peer and resolves with those that acknowledged;
  * `notify` delivers without waiting. Local listeners of this peer run synchronously on publish.
+ * Each event reaches a subscribed peer's listeners at most once, even when the network delivers its message twice.
  */
 export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap> {
   /** The storage id. */
@@ -88,6 +96,9 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
   private readonly pending = new Map<string, PendingPublish>();
   private readonly publishTimeoutInMs: number;
   private sequence = 0;
+  /** Tells this emitter's publish ids from those of an earlier emitter of the same peer (a reloaded tab). */
+  private readonly incarnation: string;
+  private readonly received = new RecentDeliveries();
 
   constructor(connection: StorageConnection, options: HamokEmitterOptions<M>) {
     const report = (event: string, error: unknown) => connection.reportListenerError(event, error);
@@ -107,6 +118,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
       },
     );
     this.publishTimeoutInMs = this.link.timeoutInMs ?? DEFAULT_PUBLISH_TIMEOUT_IN_MS;
+    this.incarnation = `${connection.clock.now().toString(36)}.${(emittersCreated++).toString(36)}`;
     this.subscriptions = new HamokEmitterSubscriptions(() => this.state, report);
   }
 
@@ -188,7 +200,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     const received = this.deliverLocally(event, args) ? [this.localPeerId] : [];
     const targets = this.remoteSubscribers(event);
     if (targets.length === 0) return received;
-    const id = `${this.localPeerId}#${this.sequence++}`;
+    const id = this.nextPublishId();
     return new Promise<string[]>((resolve) => {
       const timer = this.link.connection.clock.setTimeout(() => this.finish(id), this.publishTimeoutInMs);
       this.pending.set(id, { waiting: new Set(targets), received, resolve, timer });
@@ -202,7 +214,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     const payload = this.encode(event, args);
     const local = this.deliverLocally(event, args);
     const targets = this.remoteSubscribers(event);
-    const id = `${this.localPeerId}#${this.sequence++}`;
+    const id = this.nextPublishId();
     for (const peerId of targets) this.send({ kind: "publish", id, event, payload, ack: false }, peerId);
     return local || targets.length > 0;
   }
@@ -248,6 +260,10 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
     if (peers === undefined) return [];
     const remote = this.link.connection.remotePeerIds;
     return [...peers.keys()].filter((peerId) => peerId !== this.localPeerId && remote.has(peerId));
+  }
+
+  private nextPublishId(): string {
+    return `${this.localPeerId}#${this.incarnation}#${this.sequence++}`;
   }
 
   private send(message: EmitterMessage, peerId: string): void {
@@ -312,6 +328,12 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
       if (pending.waiting.size === 0) this.finish(message.id);
       return;
     }
+    // A publish the network delivered twice runs the listeners once; its ack is repeated (the first may be lost).
+    const seen = this.received.get(from, message.id);
+    if (seen !== undefined) {
+      if (message.ack) this.send({ kind: "ack", id: message.id, delivered: seen }, from);
+      return;
+    }
     let args: unknown;
     try {
       args = this.codecOf(message.event).decode(message.payload);
@@ -320,6 +342,7 @@ export class HamokEmitter<M extends HamokEmitterEventMap = HamokEmitterEventMap>
       args = undefined;
     }
     const delivered = Array.isArray(args) && this.deliverLocally(message.event, args);
+    this.received.remember(from, message.id, delivered);
     if (message.ack) this.send({ kind: "ack", id: message.id, delivered }, from);
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Hamok } from "../../src/hamok";
-import { createIndexedDbRaftLogs } from "../../src/storage/indexeddb";
+import { createIndexedDbRaftLogs, listIndexedDbRaftLogs } from "../../src/storage/indexeddb";
 import { MemoryHub } from "../../src/transport/memory-hub";
 import { closeAll, eventually, FAST } from "../hamok/helpers";
 import { cleanUp, uniqueRoom } from "./helpers";
@@ -46,6 +46,34 @@ describe("Hamok over real IndexedDB in Chromium", () => {
       await closeAll(running);
       running = [];
       await cleanUp(room, IDS);
+    }
+  });
+
+  it("persistence: { type: 'indexeddb' } loads its store when the peer joins, and a restarted peer gets its data back", async () => {
+    const room = uniqueRoom("option");
+    const persistence = { type: "indexeddb", room } as const;
+    try {
+      const hub = new MemoryHub({ cloneMessages: true });
+      const first = new Hamok({ ...FAST, peerId: "p1", seed: 1, persistence });
+      running.push(first);
+      // The IndexedDB code is a chunk of its own: nothing is opened before join().
+      expect(await listIndexedDbRaftLogs({ room })).toEqual([]);
+      await first.join({ transport: hub.transport(), maxRetry: 0, fetchRemotePeerTimeoutInMs: 20 });
+      expect((await listIndexedDbRaftLogs({ room }))?.map((database) => database.peerId)).toEqual(["p1"]);
+      await first.createMap<string, number>({ mapId: "m" }).set("kept", 7);
+      expect(first.stats.raftLogs.lastIndex).toBeGreaterThan(0);
+      await closeAll([first]);
+      running = [];
+
+      const again = new Hamok({ ...FAST, peerId: "p1", seed: 2, persistence });
+      running.push(again);
+      await again.join({ transport: new MemoryHub().transport() });
+      await again.waitUntilCommitHead();
+      expect(again.createMap<string, number>({ mapId: "m" }).get("kept")).toBe(7);
+    } finally {
+      await closeAll(running);
+      running = [];
+      await cleanUp(room, ["p1"]);
     }
   });
 });

@@ -254,6 +254,8 @@ export class FakeCluster {
   term = 1;
   /** Return true to drop a direct message. */
   dropDirect: (from: string, to: string, payload: unknown) => boolean = () => false;
+  /** Return true to deliver a direct message twice (as a network that duplicates does). */
+  duplicateDirect: (from: string, to: string, payload: unknown) => boolean = () => false;
   private scheduled = false;
 
   constructor(options: FakeClusterOptions = {}) {
@@ -322,8 +324,11 @@ export class FakeCluster {
     const targets = this.peers.filter((p) => p !== from && (destination === undefined || p.id === destination));
     for (const target of targets) {
       if (this.dropDirect(from.id, target.id, payload)) continue;
-      const copy = structuredClone(payload);
-      setTimeout(() => target.receiveDirect(storageId, copy, from.id), 0);
+      const copies = this.duplicateDirect(from.id, target.id, payload) ? 2 : 1;
+      for (let i = 0; i < copies; i++) {
+        const copy = structuredClone(payload);
+        setTimeout(() => target.receiveDirect(storageId, copy, from.id), 0);
+      }
     }
   }
 

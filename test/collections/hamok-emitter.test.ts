@@ -147,4 +147,28 @@ describe("HamokEmitter", () => {
     await expect(b!.publish("ping")).rejects.toMatchObject({ code: "Closed" });
     expect(() => b!.notify("ping")).toThrow(/closed/);
   });
+
+  it("runs listeners once for a publish or notify the network delivers twice, and still counts the receiver", async () => {
+    const cluster = new FakeCluster();
+    const [a, b] = emitters(cluster);
+    const got: string[] = [];
+    await b!.subscribe("chat", (_from, text) => got.push(text));
+    cluster.duplicateDirect = () => true;
+    expect(await a!.publish("chat", "ann", "once")).toEqual(["peer-1"]);
+    a!.notify("chat", "ann", "told once");
+    await settle();
+    expect(got).toEqual(["once", "told once"]);
+  });
+
+  it("tells a recreated emitter's publishes from its predecessor's although both count from zero", async () => {
+    const cluster = new FakeCluster();
+    const [a, b] = emitters(cluster);
+    const got: string[] = [];
+    await b!.subscribe("chat", (_from, text) => got.push(text));
+    expect(await a!.publish("chat", "ann", "first")).toEqual(["peer-1"]);
+    a!.close();
+    const again = new HamokEmitter<Events>(cluster.peer(0).connect("e", "emitter"), { emitterId: "e" });
+    expect(await again.publish("chat", "ann", "second")).toEqual(["peer-1"]);
+    expect(got).toEqual(["first", "second"]);
+  });
 });

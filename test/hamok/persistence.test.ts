@@ -3,7 +3,7 @@ import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import { isHamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
-import { IndexedDbRaftLogs, listIndexedDbRaftLogs } from "../../src/storage/indexeddb/index";
+import { listIndexedDbRaftLogs } from "../../src/storage/indexeddb/index";
 import { MemoryRaftLogs } from "../../src/storage/memory-raft-logs";
 import { closeAll, FAST } from "./helpers";
 
@@ -23,7 +23,9 @@ describe("persistence option", () => {
     const persistence = { type: "indexeddb", room: "app", durability: "strict", indexedDB } as const;
     const first = new Hamok({ ...FAST, peerId: "tab-1", persistence });
     peers = [first];
-    expect(first.config.raftLogs).toBeInstanceOf(IndexedDbRaftLogs);
+    // The IndexedDB store is created, and its database opened, by join(): not before.
+    expect(first.config.raftLogs).not.toBeInstanceOf(MemoryRaftLogs);
+    expect(await listIndexedDbRaftLogs({ indexedDB })).toEqual([]);
     await first.join({ maxRetry: 0, fetchRemotePeerTimeoutInMs: 20 });
     await first.createMap<string, number>({ mapId: "m" }).set("kept", 7);
     const clusterId = first.raft.clusterId;

@@ -41,7 +41,7 @@ export interface StackSimResult {
   readonly clusters: number;
   /** The general search gave up on the queue history (its aspect checks still decided). */
   readonly queueSearchInconclusive: boolean;
-  /** Emitter events a listener received more than once (the network duplicates messages; see the report). */
+  /** Emitter events a listener received more than once although the emitter drops duplicated messages (0 expected). */
   readonly duplicateDeliveries: number;
   /** A majority of voters left for good: no leader could be elected again (not a violation). */
   readonly quorumLost: boolean;

@@ -1,7 +1,7 @@
 import type { HamokClock } from "../../clock.js";
 import type { HamokError } from "../../errors.js";
 import type { HamokMessage } from "../../messages/hamok-message.js";
-import { type DeadPeerLock, findDeadPeers, lockDeadPeer } from "../../storage/dead-peers.js";
+import type { DeadPeerLock } from "../../storage/dead-peers.js";
 import { broadcastChannelTransport } from "../../transport/broadcast-channel.js";
 import type { HamokTransport } from "../../transport/transport.js";
 import { type HamokQuorumStatus, QuorumWatch } from "./quorum-watch.js";
@@ -152,10 +152,15 @@ export function resolveStandIns(
 export function planStandIns(setting: StandInSetting, create: (peerId: string) => StandInPeer): StandInPlan {
   const where = { room: setting.room, locks: setting.locks, ...indexedDbOf(setting) };
   return {
-    findDead: (candidates) => findDeadPeers({ ...where, members: candidates }),
-    lock: (peerId) => lockDeadPeer({ ...where, peerId }),
+    // Imported on use: the IndexedDB code is loaded only by a peer that stands in (see DeferredRaftLogs).
+    findDead: async (candidates) => (await deadPeers()).findDeadPeers({ ...where, members: candidates }),
+    lock: async (peerId) => (await deadPeers()).lockDeadPeer({ ...where, peerId }),
     create,
   };
+}
+
+function deadPeers(): Promise<typeof import("../../storage/dead-peers.js")> {
+  return import("../../storage/dead-peers.js");
 }
 
 function indexedDbOf(setting: StandInSetting): { indexedDB?: IDBFactory } {

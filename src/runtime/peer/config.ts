@@ -1,6 +1,7 @@
 import { type HamokClock, realClock } from "../../clock.js";
 import { HamokError } from "../../errors.js";
-import { createIndexedDbRaftLogs, type IndexedDbDurability } from "../../storage/indexeddb/index.js";
+import { DeferredRaftLogs } from "../../storage/deferred-raft-logs.js";
+import type { IndexedDbDurability } from "../../storage/indexeddb/indexeddb-raft-logs.js";
 import { MemoryRaftLogs } from "../../storage/memory-raft-logs.js";
 import type { RaftLogs } from "../../storage/raft-logs.js";
 import { validateConfig } from "./validate-config.js";
@@ -14,7 +15,8 @@ import { validateConfig } from "./validate-config.js";
  * Where Raft state is kept when no `raftLogs` is given: `memory` (the default) or one
  * IndexedDB database per room and peer id (`hamok/<room>/<peerId>`), which lets a reloaded
  * tab restart from its own log. Give the peer a stable id (`acquirePeerId`) with IndexedDB,
- * or every page opens a new database.
+ * or every page opens a new database. The IndexedDB code is loaded (a separate chunk in a
+ * bundled app) and the database opened when the peer joins.
  */
 export type HamokPersistence =
   | { readonly type: "memory" }
@@ -149,12 +151,23 @@ function builtInRaftLogs(persistence: HamokPersistence, peerId: string): RaftLog
   if (persistence.type !== "indexeddb" || typeof persistence.room !== "string" || persistence.room.length === 0) {
     throw new HamokError("InvalidArgument", "persistence must be { type: 'memory' } or { type: 'indexeddb', room }");
   }
-  return createIndexedDbRaftLogs({
+  // Checked here, not when the store is created in join(), so that `new Hamok()` refuses a runtime without
+  // IndexedDB at once.
+  if ((persistence.indexedDB ?? globalThis.indexedDB) === undefined) {
+    throw new HamokError("InvalidArgument", "IndexedDB is not available here");
+  }
+  const options = {
     room: persistence.room,
     peerId,
     ...(persistence.durability === undefined ? {} : { durability: persistence.durability }),
     ...(persistence.indexedDB === undefined ? {} : { indexedDB: persistence.indexedDB }),
-  });
+  };
+  // Loaded when the peer joins (its first storage call), so an app that never persists to IndexedDB never
+  // loads the IndexedDB code or `idb`.
+  return new DeferredRaftLogs(async () => {
+    const { createIndexedDbRaftLogs } = await import("../../storage/indexeddb/indexeddb-raft-logs.js");
+    return createIndexedDbRaftLogs(options);
+  }, "IndexedDB storage");
 }
 
 /**

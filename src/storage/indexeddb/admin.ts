@@ -11,14 +11,16 @@ export interface StoredPeerDatabase {
 
 /**
  * The Hamok peer databases of this origin, optionally of one room. Resolves to
- * `undefined` where the browser cannot list databases (`indexedDB.databases()`
- * is missing, as in Firefox before 126): keep your own list of peer ids there.
+ * `[]` where there is no IndexedDB at all (Node), and to `undefined` where the
+ * browser cannot list databases (`indexedDB.databases()` is missing, as in
+ * Firefox before 126): keep your own list of peer ids there.
  */
 export async function listIndexedDbRaftLogs(
   options: { readonly room?: string; readonly indexedDB?: IDBFactory } = {},
 ): Promise<StoredPeerDatabase[] | undefined> {
   const factory = options.indexedDB ?? globalThis.indexedDB;
-  if (factory === undefined || typeof factory.databases !== "function") return undefined;
+  if (factory === undefined) return [];
+  if (typeof factory.databases !== "function") return undefined;
   const databases = await factory.databases();
   const found: StoredPeerDatabase[] = [];
   for (const { name } of databases) {
