@@ -191,7 +191,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
         resolve(alive);
       };
       this.probes.push(answer);
-      this.peer.write(pingFrame());
+      this.writeControl(pingFrame());
     });
   }
 
@@ -209,8 +209,14 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     this.settleProbes(true);
     const result = this.decoder.receive(data);
     if (result.kind === "message") this.emit("message", result.message);
-    else if (result.kind === "ping") this.peer.write(pongFrame());
+    else if (result.kind === "ping") this.writeControl(pongFrame());
     else if (result.kind === "error") this.emit("error", result.error);
+  }
+
+  /** A ping or pong: through the stream, outside the send cap (two bytes, and a probe must get through). */
+  private writeControl(frame: Uint8Array): void {
+    this.bufferedBound = Number.POSITIVE_INFINITY;
+    this.peer.write(frame);
   }
 
   private settleProbes(alive: boolean): void {
