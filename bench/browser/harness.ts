@@ -69,6 +69,8 @@ async function bundlePage(outDir: string): Promise<string> {
       minify: false,
       target: "es2022",
       lib: { entry: join(ROOT, "bench/browser/page.ts"), formats: ["es"], fileName: () => "bench.js" },
+      // One file: the page is served as a single script, and hamok loads its IndexedDB code with a dynamic import.
+      rollupOptions: { output: { inlineDynamicImports: true } },
     },
   });
   return readFile(join(outDir, "bench.js"), "utf8");

@@ -1,6 +1,6 @@
 import { normalizeConf } from "./configuration.js";
 import type { Raft } from "./raft.js";
-import type { RaftMessage, Snapshot } from "./types.js";
+import { COMMIT_NOTICE_CONTEXT, type RaftMessage, type Snapshot } from "./types.js";
 
 /**
  * The receiving side of replication (AppendEntries, heartbeats,
@@ -23,6 +23,8 @@ export function handleAppend(r: Raft, m: RaftMessage): void {
     // Configuration follows the log (thesis §4.1): new conf entries take effect, truncated ones are undone.
     if (r.log.truncated || entries.some((e) => e.type === "conf")) r.recomputeConf();
     r.log.truncated = false;
+    // An accepted commit notice moved nothing the leader tracks (it is anchored at our match): no answer.
+    if (m.context === COMMIT_NOTICE_CONTEXT && entries.length === 0) return;
     r.send({ type: "append-response", to: m.from, index: lastNew });
     return;
   }

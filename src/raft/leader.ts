@@ -4,7 +4,13 @@ import { committedIndex, hasQuorum } from "./quorum.js";
 import type { Proposal, Raft } from "./raft.js";
 import { parseRoundContext, ReadOnly, roundContext } from "./read-only.js";
 import { SnapshotSender, sameSnapshot } from "./snapshot-chunks.js";
-import type { EntryType, NodeId, ProposalRejectReason, RaftMessage } from "./types.js";
+import {
+  COMMIT_NOTICE_CONTEXT,
+  type EntryType,
+  type NodeId,
+  type ProposalRejectReason,
+  type RaftMessage,
+} from "./types.js";
 
 /**
  * Everything only a leader has (model: etcd's stepLeader and tracker): the
@@ -341,7 +347,15 @@ export class Leader {
     // when entries are still in flight or overtaken.
     const logTerm = r.log.term(pr.match);
     if (logTerm === undefined) return;
-    r.send({ type: "append", to, index: pr.match, logTerm, entries: [], commit: r.log.committed });
+    r.send({
+      type: "append",
+      to,
+      index: pr.match,
+      logTerm,
+      entries: [],
+      commit: r.log.committed,
+      context: COMMIT_NOTICE_CONTEXT,
+    });
     pr.sentCommit = Math.min(r.log.committed, pr.match);
   }
 

@@ -127,6 +127,14 @@ export interface RaftMessage {
   readonly reason?: ProposalRejectReason;
 }
 
+/**
+ * The `context` of an entry-less `append` that only tells a follower in replicate state the new commit index.
+ * Anchored at the follower's match, it tells the leader nothing when accepted, so the follower does not answer
+ * it (a rejection is still answered). Without the mark a follower cannot tell it from a probe, whose answer
+ * the leader waits for.
+ */
+export const COMMIT_NOTICE_CONTEXT = "commit";
+
 /** Why a proposal will not be appended. */
 export type ProposalRejectReason =
   | "no-leader" // nobody is known to lead; retry after `leader-changed`

@@ -9,6 +9,11 @@
  * on close). Any traffic from an unknown peer (a tab that was frozen, or woke from intensive throttling)
  * reports it `peer-joined` again.
  *
+ * Sending: the messages sent in one turn of the event loop (a Raft Ready's appends to every peer, say) cross the
+ * channel as one post (`msgs`, or `msg` when there is one), so each tab takes one event and one clone per
+ * turn instead of one per message; a receiving tab checks a message's destination before reading the rest of
+ * it. Older releases read only `msg`: tabs of both kinds in one room lose the batched messages.
+ *
  * Guarantees: per-sender FIFO delivery to every other open instance of the room (the BroadcastChannel order),
  * never to the sender itself; best effort otherwise (a frozen tab receives nothing). `sourceId` is checked
  * against the sending instance's announced id. Where the Web Locks API exists, the presence round of
@@ -57,7 +62,9 @@ const MAX_ID_LENGTH = 256;
 const MAX_PEERS = 1024;
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 const ENVELOPE_DEPTH = 8;
-const ENVELOPE_TYPES: ReadonlySet<unknown> = new Set(["hello", "here", "beat", "bye", "msg"]);
+const ENVELOPE_TYPES: ReadonlySet<unknown> = new Set(["hello", "here", "beat", "bye", "msg", "msgs"]);
+/** Most messages in one `msgs` post that a receiver reads (the rest is dropped with an error). */
+const MAX_BATCH = 4096;
 
 function isId(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 && value.length <= MAX_ID_LENGTH;
@@ -69,7 +76,8 @@ type Routed = { readonly sourceId: string; readonly destinationId?: string };
 /** What crosses the channel. */
 type Envelope =
   | { readonly t: "hello" | "here" | "beat" | "bye"; readonly from: string; readonly to?: string }
-  | { readonly t: "msg"; readonly from: string; readonly m: unknown };
+  | { readonly t: "msg"; readonly from: string; readonly m: unknown }
+  | { readonly t: "msgs"; readonly from: string; readonly m: readonly unknown[] };
 
 function defaultLocks(): LockManagerLike | undefined {
   const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
@@ -87,6 +95,8 @@ export class BroadcastChannelTransport<M extends Routed>
   private localId = "";
   private state: "new" | "opening" | "open" | "closed" = "new";
   private duplicate = false;
+  /** Messages sent this turn, posted together in a microtask (see the module comment). */
+  private outbox: M[] = [];
 
   private readonly clock: HamokClock;
 
@@ -124,7 +134,25 @@ export class BroadcastChannelTransport<M extends Routed>
 
   send(message: M): void {
     if (this.state !== "open") return;
-    this.post({ t: "msg", from: this.localId, m: message });
+    this.outbox.push(message);
+    if (this.outbox.length === 1) queueMicrotask(() => this.flushOutbox());
+  }
+
+  /** Post the messages of this turn as one envelope; if one cannot be cloned, post them one by one. */
+  private flushOutbox(): void {
+    const batch = this.outbox;
+    if (batch.length === 0) return;
+    this.outbox = [];
+    if (batch.length === 1) {
+      this.post({ t: "msg", from: this.localId, m: batch[0] });
+      return;
+    }
+    try {
+      this.channel?.postMessage({ t: "msgs", from: this.localId, m: batch });
+    } catch {
+      // DataCloneError: only the offending message is lost, with an error; the others go out in order.
+      for (const message of batch) this.post({ t: "msg", from: this.localId, m: message });
+    }
   }
 
   members(): ReadonlySet<string> {
@@ -139,13 +167,17 @@ export class BroadcastChannelTransport<M extends Routed>
   private shutdown(sayBye: boolean): void {
     this.state = "closed";
     this.clock.clearInterval(this.heartbeat);
+    // What was sent before close() still goes out, ahead of the bye (post flushes it).
     if (sayBye) this.post({ t: "bye", from: this.localId });
+    this.outbox = [];
     this.channel?.close();
     this.channel = undefined;
     this.lastHeard.clear();
   }
 
   private post(envelope: Envelope): void {
+    // Per-sender FIFO: messages of this turn go before a control envelope posted after them.
+    if (envelope.t !== "msg" && this.outbox.length > 0) this.flushOutbox();
     try {
       this.channel?.postMessage(envelope);
     } catch (error) {
@@ -208,7 +240,18 @@ export class BroadcastChannelTransport<M extends Routed>
       case "msg":
         this.deliver(from, (envelope as { m?: unknown }).m);
         return;
+      case "msgs":
+        this.deliverBatch(from, (envelope as { m?: unknown }).m);
+        return;
     }
+  }
+
+  private deliverBatch(from: string, batch: unknown): void {
+    if (!Array.isArray(batch) || batch.length > MAX_BATCH) {
+      this.emit("error", new HamokError("InvalidMessage", `malformed batch of messages from ${from}`));
+      return;
+    }
+    for (const message of batch) this.deliver(from, message);
   }
 
   private deliver(from: string, message: unknown): void {
@@ -217,13 +260,14 @@ export class BroadcastChannelTransport<M extends Routed>
       this.emit("error", new HamokError("InvalidMessage", `message from ${from} with another or no sourceId`));
       return;
     }
+    // Every tab gets every post: a message for another peer is dropped before anything reads the rest of it.
+    const destinationId = message.destinationId;
+    if (destinationId !== undefined && destinationId !== this.localId) return;
     const refusal = this.refusal(message);
     if (refusal !== undefined) {
       this.emit("error", new HamokError(refusal.code, `dropped a message from ${from}: ${refusal.message}`));
       return;
     }
-    const routed = message as Partial<Routed>;
-    if (routed.destinationId !== undefined && routed.destinationId !== this.localId) return;
     this.heard(from);
     this.emit("message", message as unknown as M);
   }

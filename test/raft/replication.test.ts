@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/raft/raft-node";
 import { createSeededRandom } from "../../src/raft/random";
-import type { Entry, RaftConfig, RaftMessage } from "../../src/raft/types";
+import { COMMIT_NOTICE_CONTEXT, type Entry, type RaftConfig, type RaftMessage } from "../../src/raft/types";
 import { describeMessage } from "./describe.js";
 import { Cluster } from "./harness";
 
@@ -33,6 +33,35 @@ describe("log replication (Raft §5.3)", () => {
     expect(resp.reject).toBe(true);
     expect(resp.index).toBe(5);
     expect(node.status().lastIndex).toBe(5);
+  });
+
+  it("follower learns the commit index from a commit notice without answering it; a probe and a rejected notice are answered", () => {
+    const notice = (node: RaftNode, index: number, logTerm: number, commit: number) =>
+      node.step({
+        type: "append",
+        from: "a",
+        to: "b",
+        term: 3,
+        index,
+        logTerm,
+        entries: [],
+        commit,
+        context: COMMIT_NOTICE_CONTEXT,
+      });
+    const node = follower([e(4, 3), e(5, 3)], 3);
+    node.ready();
+    notice(node, 5, 3, 5);
+    const rd = node.ready();
+    expect(rd.hardState?.commit).toBe(5);
+    expect(rd.messages.filter((m) => m.type === "append-response")).toEqual([]);
+    // The same message without the mark is a probe: the leader waits for its answer.
+    node.step({ type: "append", from: "a", to: "b", term: 3, index: 5, logTerm: 3, entries: [], commit: 5 });
+    const probeAnswer = appendResponse(node);
+    expect(probeAnswer).toMatchObject({ index: 5 });
+    expect(probeAnswer.reject).toBeUndefined();
+    // A notice the follower cannot accept is answered with a rejection, so the leader probes.
+    notice(node, 5, 2, 5);
+    expect(appendResponse(node)).toMatchObject({ reject: true });
   });
 
   it("follower rejects an append beyond its last entry, hinting at its last index", () => {

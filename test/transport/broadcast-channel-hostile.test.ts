@@ -53,6 +53,43 @@ describe("BroadcastChannel transport under hostile posts", () => {
     expect(log.errors.map((e) => e.code)).toEqual(["PayloadTooLarge", "PayloadTooLarge"]);
   });
 
+  it("drops a message addressed to another peer without reading it (no error for what is not ours)", async () => {
+    const { log, intruder } = await openVictim(4096);
+    intruder.postMessage({
+      t: "msg",
+      from: "x",
+      m: { sourceId: "x", destinationId: "other", body: "y".repeat(10_000) },
+    });
+    intruder.postMessage({ t: "msg", from: "x", m: { sourceId: "x", destinationId: "victim", body: "mine" } });
+    await until(() => log.messages.length === 1);
+    expect(log.messages.map((m) => m.body)).toEqual(["mine"]);
+    expect(log.errors).toEqual([]);
+  });
+
+  it("reads a batch of messages in order, checking each, and drops a malformed batch with an error", async () => {
+    const { log, intruder } = await openVictim(4096);
+    intruder.postMessage({ t: "msgs", from: "x", m: "not a list" });
+    intruder.postMessage({ t: "msgs", from: "x", m: Array.from({ length: 5000 }, () => ({ sourceId: "x", body: 1 })) });
+    intruder.postMessage({
+      t: "msgs",
+      from: "x",
+      m: [
+        { sourceId: "x", body: "a" },
+        { sourceId: "spoofed", body: "b" },
+        { sourceId: "x", body: "y".repeat(10_000) },
+        { sourceId: "x", body: "c" },
+      ],
+    });
+    await until(() => log.messages.length === 2);
+    expect(log.messages.map((m) => m.body)).toEqual(["a", "c"]);
+    expect(log.errors.map((e) => e.code)).toEqual([
+      "InvalidMessage",
+      "InvalidMessage",
+      "InvalidMessage",
+      "PayloadTooLarge",
+    ]);
+  });
+
   it("drops envelopes and messages of the wrong kind: huge ids, unknown types, non-plain data", async () => {
     const { log, intruder } = await openVictim();
     intruder.postMessage({ t: "beat", from: "z".repeat(10_000) });

@@ -95,6 +95,58 @@ describe("BroadcastChannel transport", () => {
     expect(c.log.messages.map((m) => m.body)).toEqual(["to all", "to c"]);
   });
 
+  it("posts the messages sent in one turn as one post, delivered in order to their destinations", async () => {
+    const room = freshRoom();
+    const [a, b, c] = [make(room), make(room), make(room)];
+    await a.transport.open("a");
+    await b.transport.open("b");
+    await c.transport.open("c");
+    const listener = raw(room);
+    const posts: unknown[] = [];
+    listener.addEventListener("message", (event) => {
+      const data = (event as MessageEvent).data as { t: string; from: string };
+      if (data.from === "a" && (data.t === "msg" || data.t === "msgs")) posts.push(data);
+    });
+    a.transport.send({ sourceId: "a", body: "1 to all" });
+    a.transport.send({ sourceId: "a", destinationId: "b", body: "2 to b" });
+    a.transport.send({ sourceId: "a", destinationId: "c", body: "3 to c" });
+    a.transport.send({ sourceId: "a", body: "4 to all" });
+    await until(() => b.log.messages.length === 3 && c.log.messages.length === 3);
+    expect(b.log.messages.map((m) => m.body)).toEqual(["1 to all", "2 to b", "4 to all"]);
+    expect(c.log.messages.map((m) => m.body)).toEqual(["1 to all", "3 to c", "4 to all"]);
+    expect(posts).toHaveLength(1);
+    expect((posts[0] as { t: string; m: unknown[] }).t).toBe("msgs");
+    expect((posts[0] as { t: string; m: unknown[] }).m).toHaveLength(4);
+    await until(() => posts.length === 1);
+    a.transport.send({ sourceId: "a", body: "5 alone" });
+    await until(() => b.log.messages.length === 4);
+    expect((posts[1] as { t: string }).t).toBe("msg");
+  });
+
+  it("a message of a turn that cannot be cloned is lost alone, with an error; the others go out in order", async () => {
+    const room = freshRoom();
+    const [a, b] = [make(room), make(room)];
+    await a.transport.open("a");
+    await b.transport.open("b");
+    a.transport.send({ sourceId: "a", body: "first" });
+    a.transport.send({ sourceId: "a", body: (() => "not cloneable") as unknown as string });
+    a.transport.send({ sourceId: "a", body: "third" });
+    await until(() => b.log.messages.length === 2);
+    expect(b.log.messages.map((m) => m.body)).toEqual(["first", "third"]);
+    expect(a.log.errors.map((e) => e.code)).toEqual(["InvalidArgument"]);
+  });
+
+  it("messages sent just before close() go out ahead of the bye", async () => {
+    const room = freshRoom();
+    const [a, b] = [make(room), make(room)];
+    await a.transport.open("a");
+    await b.transport.open("b");
+    a.transport.send({ sourceId: "a", body: "last words" });
+    await a.transport.close();
+    await until(() => b.log.left.includes("a"));
+    expect(b.log.messages.map((m) => m.body)).toEqual(["last words"]);
+  });
+
   it("reports peer-left when an instance closes (bye) and when one falls silent (heartbeat timeout)", async () => {
     const room = freshRoom();
     const a = make(room, { peerTimeoutMs: 150 });

@@ -3,6 +3,7 @@ import { HamokError } from "../../errors.js";
 import type { RaftNode } from "../../raft/index.js";
 import type { ConfState, Entry, HardState, RaftMessage, Ready, Snapshot } from "../../raft/types.js";
 import type { RaftLogs, SaveBatch } from "../../storage/raft-logs.js";
+import { SaveQueue } from "./save-queue.js";
 
 /**
  * Drives a {@link RaftNode}: a timer calls `tick()`; every input schedules one
@@ -14,7 +15,8 @@ import type { RaftLogs, SaveBatch } from "../../storage/raft-logs.js";
  * The persistence rule (§5, Figure 2: "respond to RPCs only after updating
  * stable storage") with asynchronous storage writes (thesis §10.2.1, etcd's
  * AsyncStorageWrites): the saves of successive Readies run one after another,
- * in order, while the core goes on producing Readies. A Ready whose messages
+ * in order, while the core goes on producing Readies; those queued behind a
+ * save in flight are merged into one (see {@link SaveQueue}). A Ready whose messages
  * acknowledge something (entries, a term, a vote, a snapshot) sends them only
  * once its save is durable; so does every follower. A leader's Ready that
  * changes neither term nor vote sends its appends at once, while its own save
@@ -67,8 +69,8 @@ export class RaftDriver {
   private scheduled = false;
   private flushing = false;
   private stopped = false;
-  /** The last save handed to the storage: each save starts once the previous one is durable. */
-  private saves: Promise<void> = Promise.resolve();
+  /** Each save starts once the previous one is durable; saves waiting meanwhile merge. */
+  private readonly saves: SaveQueue;
   /** The last Ready's completion (send if held, apply, advance): completions run in Ready order. */
   private tail: Promise<void> = Promise.resolve();
   /** Readies whose messages wait for their save: while any does, later messages wait too (send order). */
@@ -89,7 +91,7 @@ export class RaftDriver {
   private lastSnapshotBytes = 0;
   /** The configuration as of the latest Ready that changed it. */
   confState: ConfState | undefined;
-  /** Counters for `hamok.stats`. */
+  /** Counters for `hamok.stats` (`saves`: saves handed to the storage, a merged one counting once). */
   readonly counters = { readies: 0, saves: 0, snapshots: 0, appliedEntries: 0 };
 
   constructor(
@@ -105,6 +107,13 @@ export class RaftDriver {
     this.applied = status.applied;
     this.snapshotIndex = status.snapshotIndex;
     this.confState = status.confState;
+    this.saves = new SaveQueue(
+      (batch) => {
+        this.counters.saves++;
+        return this.logs.save(batch);
+      },
+      () => this.stopped,
+    );
   }
 
   /** Whether the tick timer runs. */
@@ -186,12 +195,14 @@ export class RaftDriver {
       this.vote = ready.hardState.vote;
     }
     const mustSync = termOrVote || ready.entries.length > 0 || ready.snapshot !== undefined;
-    const saved = mustSync ? this.persist(ready) : this.deferHardState(ready);
-    // Leader appends go out with the save running (§10.2.1); nothing overtakes messages still held.
+    // Leader appends go out before its own save starts (§10.2.1): the followers' saves, which the commit waits
+    // for as much as the leader's, begin sooner. Nothing overtakes messages still held.
     const sendNow = !termOrVote && ready.snapshot === undefined && this.role === "leader" && this.held === 0;
     if (sendNow) for (const message of ready.messages) this.hooks.send(message);
     else this.held++;
-    const gate = mustSync ? Promise.all([this.tail, saved]) : this.tail;
+    const saved = mustSync ? this.persist(ready) : undefined;
+    if (!mustSync) this.deferHardState(ready);
+    const gate = saved === undefined ? this.tail : Promise.all([this.tail, saved]);
     this.tail = gate.then(() => this.complete(ready, !sendNow)).catch((error: unknown) => this.fail(error));
   }
 
@@ -220,9 +231,8 @@ export class RaftDriver {
   }
 
   /** A Ready that needs no durability: keep its new commit index for the next save. */
-  private deferHardState(ready: Ready): Promise<void> {
+  private deferHardState(ready: Ready): void {
     if (ready.hardState !== undefined) this.unsavedHardState = ready.hardState;
-    return this.saves;
   }
 
   /** Queue the Ready's save behind the previous one; resolves once it is durable. */
@@ -234,14 +244,7 @@ export class RaftDriver {
     if (hardState !== undefined) batch.hardState = hardState;
     if (ready.entries.length > 0) batch.entries = ready.entries;
     if (ready.snapshot !== undefined) batch.snapshot = ready.snapshot;
-    this.counters.saves++;
-    return this.enqueueSave(batch);
-  }
-
-  private enqueueSave(batch: SaveBatch): Promise<void> {
-    const saved = this.saves.then(() => (this.stopped ? undefined : this.logs.save(batch)));
-    this.saves = saved;
-    return saved;
+    return this.saves.enqueue(batch);
   }
 
   private apply(ready: Ready): void {
@@ -294,8 +297,7 @@ export class RaftDriver {
     const hardState = this.unsavedHardState;
     if (hardState === undefined) return;
     this.unsavedHardState = undefined;
-    this.counters.saves++;
-    this.enqueueSave({ hardState }).catch((error: unknown) => this.fail(error));
+    this.saves.enqueue({ hardState }).catch((error: unknown) => this.fail(error));
   }
 
   private maybeCompactExpired(): void {
@@ -316,6 +318,6 @@ export class RaftDriver {
     const snapshot = this.node.compact(captured.index, captured.data);
     this.snapshotIndex = snapshot.meta.index;
     this.counters.snapshots++;
-    await this.enqueueSave({ snapshot, compactTo: snapshot.meta.index });
+    await this.saves.enqueue({ snapshot, compactTo: snapshot.meta.index });
   }
 }
