@@ -324,8 +324,8 @@ export class PeerLifecycle {
     const wasExcluded = this.announcements.excluded;
     this.announcements.observe(sourceId, peer);
     // Just learnt that the leader's configuration lacks us (a tab thawed after its removal): ask to be re-added at
-    // once rather than on the next third tick, which in a hidden tab is three seconds away (issue 10 case 4).
-    if (!wasExcluded && this.announcements.excluded) this.sendJoinRequestIfNeeded();
+    // once, not on the third tick (3 s in a hidden tab; issue 10 case 4). A stopped peer asks once it runs again.
+    if (!wasExcluded && this.announcements.excluded && this.peer?.running === true) this.sendJoinRequestIfNeeded();
     if (this.peer !== undefined) {
       const room = this.wiring.attached ? this.wiring.members() : undefined;
       trustAnnouncement(this.peer, this.host.localPeerId, sourceId, peer, room);
@@ -377,7 +377,7 @@ export class PeerLifecycle {
     // A link that comes (back) up is where a member removed meanwhile can first hear so: a thawed tab re-dials the
     // room after its channels died in the freeze, and the hello it sent on `resume` went nowhere. Ask at once (the
     // answer names the configuration, see `checkMembership`) rather than at the next periodic look (issue 10 case 4).
-    if (this.peer !== undefined && this.lifecycle.isJoined && !this.lifecycle.isLeavingOrLeft) {
+    if (this.peer?.running === true && this.lifecycle.isJoined && !this.lifecycle.isLeavingOrLeft) {
       this.announcements.hello(peerId);
     }
   }
