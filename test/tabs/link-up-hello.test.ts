@@ -23,29 +23,3 @@ describe("a member whose link to a room member comes up", () => {
     await transport.close();
   });
 });
-
-describe("a member that learns from an announcement that it was removed", () => {
-  it("asks the leader to re-add it at once, not at its next periodic look", async () => {
-    const made = makePeers(2);
-    peers = made.peers;
-    await joinAll(made.hub, peers);
-    await eventually(() => peers.every((p) => p.raft.voters.length === 2 && p.raft.leaderId !== undefined));
-    const [p1, p2] = peers as [Hamok, Hamok];
-    const leaderId = p1.raft.leaderId!;
-    const removed = leaderId === "p1" ? p2 : p1;
-    const requests: HamokMessage[] = [];
-    removed.on("message", (message) => {
-      if (message.type === "join-request") requests.push(message);
-    });
-    // What the leader's side answers a thawed member's hello with once it was removed: a configuration without it.
-    removed.accept({
-      protocol: "hamok/1",
-      type: "endpoint-state",
-      sourceId: leaderId,
-      destinationId: removed.localPeerId,
-      clusterId: removed.raft.clusterId,
-      peer: { joining: false, canLead: true, leaderId, term: removed.raft.term, commit: 1, members: [leaderId] },
-    });
-    expect(requests.map((m) => m.destinationId)).toEqual([leaderId]);
-  });
-});

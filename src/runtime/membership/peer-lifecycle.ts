@@ -321,11 +321,7 @@ export class PeerLifecycle {
   onAnnouncement(sourceId: string, clusterId: string | undefined, peer: PeerAnnouncement): void {
     this.discovery.onAnnouncement(sourceId, clusterId, peer);
     if (clusterId === undefined || clusterId !== this.clusterId) return;
-    const wasExcluded = this.announcements.excluded;
     this.announcements.observe(sourceId, peer);
-    // Just learnt that the leader's configuration lacks us (a tab thawed after its removal): ask to be re-added at
-    // once, not on the third tick (3 s in a hidden tab; issue 10 case 4). A stopped peer asks once it runs again.
-    if (!wasExcluded && this.announcements.excluded && this.peer?.running === true) this.sendJoinRequestIfNeeded();
     if (this.peer !== undefined) {
       const room = this.wiring.attached ? this.wiring.members() : undefined;
       trustAnnouncement(this.peer, this.host.localPeerId, sourceId, peer, room);
