@@ -78,13 +78,13 @@ export async function launchRealBrowser(): Promise<RealBrowser> {
       close: async () => {
         await connected.close().catch(() => undefined);
         await stop(child);
-        await rm(profile, { recursive: true, force: true });
+        await removeProfile(profile);
       },
     };
   } catch (error) {
     await browser?.close().catch(() => undefined);
     await stop(child);
-    await rm(profile, { recursive: true, force: true });
+    await removeProfile(profile);
     throw error;
   }
 }
@@ -107,6 +107,14 @@ function devToolsEndpoint(child: ChildProcess): Promise<string> {
       reject(new Error(`chromium exited (${code}) before listening:\n${output}`));
     });
   });
+}
+
+/**
+ * Chromium's helper processes can still write into the profile for a moment after the browser process exits (a
+ * plain `rm` then failed with ENOTEMPTY in CI); Node's `rm` retries on ENOTEMPTY/EBUSY with these options.
+ */
+function removeProfile(profile: string): Promise<void> {
+  return rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 function stop(child: ChildProcess): Promise<void> {
