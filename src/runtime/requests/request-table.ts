@@ -5,6 +5,7 @@ import type { ProposalRejectReason, ProposeResult } from "../../raft/types.js";
 import type { RequestPayload } from "../replicated/log-payload.js";
 import { packRequests } from "../replicated/packed-requests.js";
 import type { AppliedResult } from "../replicated/sessions.js";
+import { failureCode, newPending, type Pending } from "./pending-request.js";
 import { StallWatch, TICK_GRACE_MS } from "./stall-watch.js";
 
 /**
@@ -18,39 +19,6 @@ import { StallWatch, TICK_GRACE_MS } from "./stall-watch.js";
  * entries, appends and saves. Each attempt has a proposal id, so a refusal is
  * matched to the requests it refuses.
  */
-
-interface Pending {
-  // The request's identity and command, not a `RequestPayload`: most requests travel in a
-  // columnar batch, so the object is built only for a request proposed alone.
-  readonly seq: number;
-  readonly ackBelow: number;
-  readonly command: StorageCommand;
-  readonly size: number;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: HamokError) => void;
-  /** When it times out (ms since epoch; moved after a stall, see `sweep`), and the timeout it was given. */
-  deadline: number;
-  readonly timeoutInMs: number;
-  /** The latest attempt's proposal id (`""` before the first). */
-  proposalId: string;
-  /** Set when the page stalled while it was pending: from then on it times out only once caught up (or at the cap). */
-  thawedAt: number | undefined;
-  /** Earlier attempts' proposal ids (created on the first retry: most requests have one attempt). */
-  earlierProposalIds: string[] | undefined;
-  /** How many attempts were made. */
-  attempts: number;
-  lastAttemptAt: number;
-  /** Refused for a transient reason; re-proposed when a leader is known. */
-  waiting: boolean;
-  /** Queued for the next batch. */
-  queued: boolean;
-  /** Attempts accepted by a core (appended or forwarded) and not refused since: while any, the request may apply. */
-  live: number;
-  /** Seen in this peer's own log: it commits unless a new leader truncates it, so it waits for that, not a retry. */
-  inLog: boolean;
-  /** A snapshot replaced this peer's state while it was pending and cannot tell whether it applied (see `restored`). */
-  fateUnknown: boolean;
-}
 
 /** How a request table reaches the core. */
 export interface RequestTableHooks {
@@ -118,27 +86,12 @@ export class RequestTable {
     const thawAt = this.stalls.lastThawAt;
     return new Promise<unknown>((resolve, reject) => {
       const deadline = this.hooks.clock.now() + timeoutInMs;
-      this.pending.set(seq, {
+      // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
+      const thawedAt = deadline - timeoutInMs - thawAt < timeoutInMs ? thawAt : undefined;
+      this.pending.set(
         seq,
-        ackBelow,
-        command,
-        size,
-        resolve,
-        reject,
-        deadline,
-        timeoutInMs,
-        proposalId: "",
-        // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
-        thawedAt: deadline - timeoutInMs - thawAt < timeoutInMs ? thawAt : undefined,
-        earlierProposalIds: undefined,
-        attempts: 0,
-        lastAttemptAt: 0,
-        waiting: false,
-        queued: false,
-        live: 0,
-        inLog: false,
-        fateUnknown: false,
-      });
+        newPending({ seq, ackBelow, command, size, resolve, reject, deadline, timeoutInMs, thawedAt }),
+      );
       this.enqueue(seq);
       if (deadline < this.sweepAt) this.armSweep(deadline);
     });
@@ -498,22 +451,5 @@ export class RequestTable {
       for (const proposalId of entry.earlierProposalIds) this.forgetProposal(proposalId, seq);
     }
     return entry;
-  }
-}
-
-/** Refusals that end a request; `undefined` means "transient: retry when a leader is known". */
-function failureCode(reason: ProposalRejectReason): HamokErrorCode | undefined {
-  switch (reason) {
-    case "no-leader":
-    case "transfer-in-progress":
-    // A joiner forwards before the leader has added it; it will be a member shortly.
-    case "not-a-member":
-      return undefined;
-    case "too-many-uncommitted":
-      return "TooManyProposals";
-    case "conf-change-pending":
-      return "ConfChangePending";
-    case "invalid":
-      return "InvalidArgument";
   }
 }
