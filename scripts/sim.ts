@@ -14,7 +14,7 @@
  */
 import { runSimulationOnIndexedDb } from "../test/sim/indexeddb-storage";
 import { runSimulation, type SimResult } from "../test/sim/simulation";
-import { runStackSeeds } from "../test/stack-sim/stack-cli";
+import { printSummary, runStackSeeds } from "../test/stack-sim/stack-cli";
 
 function arg(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,7 +97,5 @@ const rows: [string, string | number][] = [
   ["failing seeds", failed.length === 0 ? "none" : failed.map((r) => r.seed).join(", ")],
   ["seconds", seconds.toFixed(1)],
 ];
-const width = Math.max(...rows.map(([k]) => k.length));
-console.log("");
-for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+printSummary(rows);
 process.exitCode = failed.length > 0 ? 1 : 0;

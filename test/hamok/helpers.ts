@@ -30,6 +30,16 @@ export async function joinAll(hub: MemoryHub, peers: readonly Hamok[]): Promise<
   await Promise.all(peers.map((peer) => peer.join({ transport: hub.transport() })));
 }
 
+/** What `promise` rejected with, or the string "resolved" if it resolved (for asserting on the rejection). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+    return "resolved";
+  } catch (error) {
+    return error;
+  }
+}
+
 /** Poll until `check()` holds (or fail after `timeoutInMs`). */
 export async function eventually(check: () => boolean, timeoutInMs = 5000, what = "condition"): Promise<void> {
   const started = Date.now();

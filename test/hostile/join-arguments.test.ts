@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HamokError } from "../../src/errors";
 import { Hamok } from "../../src/hamok";
+import { rejection } from "../hamok/helpers";
 
 /** Issue 13 item 7: malformed transports and out-of-range timer options fail with a clear HamokError. */
 
@@ -13,15 +14,6 @@ function peer(config: Record<string, unknown> = {}): Hamok {
   const hamok = new Hamok({ peerId: `p${made.length + 1}`, ...config });
   made.push(hamok);
   return hamok;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    return error;
-  }
 }
 
 describe("join() with a malformed transport", () => {

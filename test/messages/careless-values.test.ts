@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Hamok } from "../../src/hamok";
-import { closeAll, joinAll, makePeers } from "../hamok/helpers";
+import { closeAll, joinAll, makePeers, rejection } from "../hamok/helpers";
 
 let peers: Hamok[] = [];
 afterEach(async () => closeAll(peers));
@@ -9,15 +9,6 @@ function cyclic(): unknown {
   const value: Record<string, unknown> = { name: "loop" };
   value.self = value;
   return value;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    return error;
-  }
 }
 
 describe("careless values in collections", () => {

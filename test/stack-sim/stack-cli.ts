@@ -47,8 +47,13 @@ export async function runStackSeeds(
     ["failing seeds", failed.length === 0 ? "none" : failed.map((r) => r.seed).join(", ")],
     ["seconds", seconds.toFixed(1)],
   ];
+  printSummary(rows);
+  return failed.length > 0 ? 1 : 0;
+}
+
+/** Print a simulation summary: one `name  value` line per row, names padded to one column. */
+export function printSummary(rows: readonly (readonly [string, string | number])[]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log("");
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
-  return failed.length > 0 ? 1 : 0;
 }
