@@ -5,7 +5,7 @@
  * and hamok's own figure, interleaved in the same browser session, with the ratios hamok / protocol floor and
  * target / protocol floor. Each run is one column, so the spread between runs is in the table.
  *
- *   npx tsx bench/browser-protocol-floor.ts [--tabs 7] [--runs 3] [--no-hamok]
+ *   npx tsx bench/browser-protocol-floor.ts [--tabs 7] [--runs 2] [--no-hamok] [--only "relaxed|strict"]
  *                                                   (re-runs itself inside a private network namespace)
  *
  * 3 tabs: leader, writing follower, other follower. 7 tabs: 5 voters (leader first) and 2 learners; writes come
@@ -57,24 +57,31 @@ function variants(transport: Variant["transport"]): Variant[] {
     { ...base, label: "relaxed", durability: "relaxed" },
     { ...base, label: "relaxed, 1.5 RTT", durability: "relaxed", fast: true },
   ];
+  if (transport === "broadcast") {
+    list.push(
+      { ...base, transport: "broadcast-shared", label: "relaxed, one shared channel", durability: "relaxed" },
+      {
+        ...base,
+        transport: "broadcast-shared",
+        label: "relaxed, one shared channel, 1.5 RTT",
+        durability: "relaxed",
+        fast: true,
+      },
+    );
+  }
   if (transport === "rtc" && TABS === 3) {
     list.push(
       { ...base, label: "strict", durability: "strict" },
       { ...base, label: "strict, 1.5 RTT", durability: "strict", fast: true },
       { ...base, label: "default durability", durability: "default", latencyOnly: true },
+      { ...base, label: "messages only, no IndexedDB (not a floor)", durability: "none" },
       { ...base, label: "relaxed, one shared database", durability: "relaxed", layout: "shared", latencyOnly: true },
-      { ...base, label: "relaxed, a storage bucket per tab", durability: "relaxed", layout: "bucket" },
-      {
-        ...base,
-        label: "relaxed, a storage bucket per tab, 1.5 RTT",
-        durability: "relaxed",
-        layout: "bucket",
-        fast: true,
-      },
     );
   }
   const only = process.argv.indexOf("--only");
-  return only < 0 ? list : list.filter((variant) => variant.label.includes(process.argv[only + 1] ?? ""));
+  if (only < 0) return list;
+  const wanted = (process.argv[only + 1] ?? "").split("|");
+  return list.filter((variant) => wanted.includes(variant.label));
 }
 
 interface FloorTabs {
@@ -118,9 +125,15 @@ function tabOptions(self: number, room: string, variant: Variant): ProtocolTabOp
 
 let runs = 0;
 
+/** A progress line on stderr (the table goes to stdout at the end). */
+function progress(step: string): void {
+  console.error(`${new Date().toISOString().slice(11, 19)} ${step}`);
+}
+
 /** One variant from tab `writer`: sequential p50/p99, then (unless latency only) writes/s with 200 in flight. */
 async function emulate(tabs: FloorTabs, variant: Variant, writer: number): Promise<Record<string, number>> {
   const room = `run-${Date.now().toString(36)}-${runs++}`;
+  progress(`floor ${variant.transport} ${variant.label}, writer ${writer}`);
   for (let i = 0; i < TABS; i++) {
     await call(tabs.pages[i]!, "protocolSetup", tabOptions(i, room, variant), SIZES);
     await call(tabs.pages[i]!, "protocolWriter", writer);
@@ -128,12 +141,11 @@ async function emulate(tabs: FloorTabs, variant: Variant, writer: number): Promi
   const page = tabs.pages[writer]!;
   const latency = summarise(await call(page, "protocolLatencies", LATENCY_WRITES, LATENCY_WARM_UP));
   const saves = await Promise.all(tabs.pages.map((tab) => call(tab, "protocolSaveTimes")));
-  const figures: Record<string, number> = {
-    p50: latency.p50,
-    p99: latency.p99,
-    leaderSave: summarise(saves[0]!).p50,
-    writerSave: summarise(saves[writer]!).p50,
-  };
+  const figures: Record<string, number> = { p50: latency.p50, p99: latency.p99 };
+  if (variant.durability !== "none") {
+    figures.leaderSave = summarise(saves[0]!).p50;
+    figures.writerSave = summarise(saves[writer]!).p50;
+  }
   if (variant.latencyOnly !== true) {
     const ms = await call(page, "protocolThroughput", THROUGHPUT_WRITES, IN_FLIGHT);
     figures.perSecond = THROUGHPUT_WRITES / (ms / 1000);
@@ -201,6 +213,7 @@ async function oneRun(browser: BenchBrowser, tabs: FloorTabs, transport: Variant
   const hamokTransport = transport === "rtc" ? "webrtc" : "zero-config";
   const durabilities = transport === "rtc" && TABS === 3 ? (["relaxed", "strict"] as const) : (["relaxed"] as const);
   for (const durability of durabilities) {
+    progress(`hamok ${hamokTransport} ${durability}`);
     const cluster = await startCluster(browser, TABS, { transport: hamokTransport, durability });
     try {
       if (TABS === 3) {

@@ -24,14 +24,19 @@ export interface ProtocolTabOptions {
   readonly leader: number;
   /** Tabs that vote (the leader included); the others are learners. */
   readonly voters: readonly number[];
-  readonly transport: "rtc" | "broadcast";
-  /** `relaxed`, `strict` or `default` (the browser's default, no option passed). */
-  readonly durability: "relaxed" | "strict" | "default";
   /**
-   * `own`: one database per tab; `shared`: one database, one object store per tab; `bucket`: one database per
-   * tab in its own storage bucket (`navigator.storageBuckets`), which Chromium serves by a backend of its own.
+   * `rtc`: a raw data channel per pair; `broadcast`: a BroadcastChannel inbox per tab, a post per destination;
+   * `broadcast-shared`: one BroadcastChannel for all, one post per turn carrying every destination's records,
+   * each receiver skipping the records not addressed to it (what hamok's BroadcastChannel transport does).
    */
-  readonly layout: "own" | "shared" | "bucket";
+  readonly transport: "rtc" | "broadcast" | "broadcast-shared";
+  /**
+   * `relaxed`, `strict` or `default` (the browser's default, no option passed); `none` skips IndexedDB (a save
+   * is "durable" at the end of its turn): not a correct floor, the messages' share of it.
+   */
+  readonly durability: "relaxed" | "strict" | "default" | "none";
+  /** `own`: one database per tab; `shared`: one database, one object store per tab. */
+  readonly layout: "own" | "shared";
   /** Names the databases and channels of this run. */
   readonly room: string;
   /** Voters ack straight to the writer too (the "1.5 RTT" variant). */
@@ -49,8 +54,8 @@ const REQUEST = 1;
 const APPEND = 2;
 const ACK = 3;
 const COMMIT = 4;
-/** type u8, from u8, a u32, b u32, c u32, d u32, body length u32, then the body. */
-const HEADER = 22;
+/** type u8, from u8, a u32, b u32, c u32, d u32, body length u32, to u8, then the body. */
+const HEADER = 23;
 
 let options: ProtocolTabOptions | undefined;
 let sizes: ProtocolSizes = { requestBytes: 150, entryBytes: 200, controlBytes: 40 };
@@ -59,6 +64,7 @@ const channels = new Map<number, RTCDataChannel>();
 const rtcSenders = new Map<number, RTCDataChannel>();
 const broadcastSenders = new Map<number, BroadcastChannel>();
 let inbox: BroadcastChannel | undefined;
+let shared: BroadcastChannel | undefined;
 const outboxes = new Map<number, Uint8Array[]>();
 let flushScheduled = false;
 let db: IDBDatabase | undefined;
@@ -133,6 +139,8 @@ function filler(bytes: number): Uint8Array {
 function closeRun(): void {
   inbox?.close();
   inbox = undefined;
+  shared?.close();
+  shared = undefined;
   for (const out of broadcastSenders.values()) out.close();
   broadcastSenders.clear();
   db?.close();
@@ -159,15 +167,16 @@ export async function protocolSetup(tab: ProtocolTabOptions, recordSizes: Protoc
   writerAcks.clear();
   const name = tab.layout === "own" ? `floor-${tab.room}-${tab.self}` : `floor-${tab.room}`;
   store = tab.layout === "own" ? "log" : `log-${tab.self}`;
-  const open = (tab.layout === "bucket" ? await bucketIndexedDb(`floor-${tab.room}-${tab.self}`) : indexedDB).open(
-    name,
-    1,
-  );
+  const open = indexedDB.open(name, 1);
   open.onupgradeneeded = () => {
     const count = tab.layout === "own" ? 1 : tab.tabs;
     for (let i = 0; i < count; i++) open.result.createObjectStore(tab.layout === "own" ? "log" : `log-${i}`);
   };
   db = await request(open);
+  if (tab.transport === "broadcast-shared") {
+    shared = new BroadcastChannel(`floor-${tab.room}-all`);
+    shared.onmessage = (event: MessageEvent<Uint8Array>) => receive(event.data);
+  }
   if (tab.transport === "broadcast") {
     inbox = new BroadcastChannel(`floor-${tab.room}-to-${tab.self}`);
     inbox.onmessage = (event: MessageEvent<Uint8Array>) => receive(event.data);
@@ -175,25 +184,6 @@ export async function protocolSetup(tab: ProtocolTabOptions, recordSizes: Protoc
       if (i !== tab.self) broadcastSenders.set(i, new BroadcastChannel(`floor-${tab.room}-to-${i}`));
     }
   }
-}
-
-/** The Storage Buckets API, where the browser has it. */
-interface StorageBucketsLike {
-  open(name: string, options?: { durability?: "relaxed" | "strict" }): Promise<{ readonly indexedDB: IDBFactory }>;
-  delete(name: string): Promise<void>;
-}
-
-function storageBuckets(): StorageBucketsLike {
-  const buckets = (navigator as { storageBuckets?: StorageBucketsLike }).storageBuckets;
-  if (buckets === undefined) throw new Error("this browser has no navigator.storageBuckets");
-  return buckets;
-}
-
-async function bucketIndexedDb(name: string): Promise<IDBFactory> {
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`storageBuckets.open(${name}) did not resolve in 5 s`)), 5_000),
-  );
-  return (await Promise.race([storageBuckets().open(name), timeout])).indexedDB;
 }
 
 /** Dialling side of the raw connection to `remote`: an offer with every host candidate in it. */
@@ -247,10 +237,7 @@ export async function protocolTransactions(rounds: number): Promise<number[]> {
   for (let i = 0; i < rounds; i++) {
     const started = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const tx =
-        tab.durability === "default"
-          ? base.transaction(store, "readwrite")
-          : base.transaction(store, "readwrite", { durability: tab.durability });
+      const tx = transaction(base, tab.durability);
       tx.objectStore(store).put(filler(sizes.entryBytes), i % 16);
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
@@ -285,8 +272,6 @@ export async function protocolDelete(room: string, tabs: number): Promise<void> 
   closeRun();
   await request(indexedDB.deleteDatabase(`floor-${room}`));
   for (let i = 0; i < tabs; i++) await request(indexedDB.deleteDatabase(`floor-${room}-${i}`));
-  if ((navigator as { storageBuckets?: StorageBucketsLike }).storageBuckets === undefined) return;
-  for (let i = 0; i < tabs; i++) await storageBuckets().delete(`floor-${room}-${i}`);
 }
 
 function queue(to: number, type: number, a: number, b: number, c: number, d: number, bodyBytes: number): void {
@@ -299,6 +284,7 @@ function queue(to: number, type: number, a: number, b: number, c: number, d: num
   view.setUint32(10, c);
   view.setUint32(14, d);
   view.setUint32(18, bodyBytes);
+  view.setUint8(22, to);
   let list = outboxes.get(to);
   if (list === undefined) {
     list = [];
@@ -318,21 +304,37 @@ function scheduleFlush(): void {
 /** The end of a turn: one message per peer, then (if none is in flight) one transaction of the turn's entries. */
 function flush(): void {
   flushScheduled = false;
+  if (opts().transport === "broadcast-shared") {
+    const all: Uint8Array[] = [];
+    for (const records of outboxes.values()) all.push(...records.splice(0));
+    if (all.length > 0) shared?.postMessage(concat(all));
+    startSave();
+    return;
+  }
   for (const [to, records] of outboxes) {
     if (records.length === 0) continue;
-    let bytes = 0;
-    for (const record of records) bytes += record.length;
-    const message = new Uint8Array(new ArrayBuffer(bytes));
-    let at = 0;
-    for (const record of records) {
-      message.set(record, at);
-      at += record.length;
-    }
-    records.length = 0;
+    const message = concat(records.splice(0));
     if (opts().transport === "rtc") rtcSenders.get(to)?.send(message);
     else broadcastSenders.get(to)?.postMessage(message);
   }
   startSave();
+}
+
+function concat(records: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let bytes = 0;
+  for (const record of records) bytes += record.length;
+  const message = new Uint8Array(new ArrayBuffer(bytes));
+  let at = 0;
+  for (const record of records) {
+    message.set(record, at);
+    at += record.length;
+  }
+  return message;
+}
+
+function transaction(base: IDBDatabase, durability: ProtocolTabOptions["durability"]): IDBTransaction {
+  if (durability === "default" || durability === "none") return base.transaction(store, "readwrite");
+  return base.transaction(store, "readwrite", { durability });
 }
 
 function startSave(): void {
@@ -342,19 +344,19 @@ function startSave(): void {
   const last = pendingLast;
   pendingEntries = [];
   saving = true;
-  let bytes = 0;
-  for (const entry of entries) bytes += entry.length;
-  const packed = new Uint8Array(bytes);
-  let at = 0;
-  for (const entry of entries) {
-    packed.set(entry, at);
-    at += entry.length;
+  const packed = concat(entries);
+  if (tab.durability === "none") {
+    queueMicrotask(() => {
+      saving = false;
+      durableIndex = last;
+      saved();
+      startSave();
+      scheduleFlush();
+    });
+    return;
   }
   const started = performance.now();
-  const tx =
-    tab.durability === "default"
-      ? db.transaction(store, "readwrite")
-      : db.transaction(store, "readwrite", { durability: tab.durability });
+  const tx = transaction(db, tab.durability);
   tx.objectStore(store).put(packed, last);
   tx.oncomplete = () => {
     saveSamples.push(performance.now() - started);
@@ -406,6 +408,7 @@ function advanceCommit(): void {
 }
 
 function receive(message: Uint8Array): void {
+  const self = opts().self;
   const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
   let at = 0;
   while (at < message.length) {
@@ -416,7 +419,8 @@ function receive(message: Uint8Array): void {
     const c = view.getUint32(at + 10);
     const d = view.getUint32(at + 14);
     const bodyBytes = view.getUint32(at + 18);
-    handle(type, from, a, b, c, d, message.subarray(at + HEADER, at + HEADER + bodyBytes));
+    const to = view.getUint8(at + 22);
+    if (to === self) handle(type, from, a, b, c, d, message.subarray(at + HEADER, at + HEADER + bodyBytes));
     at += HEADER + bodyBytes;
   }
 }
