@@ -12,13 +12,13 @@
  * from a voting follower and from a learner. Each tab has its own database; the `shared` rows put every tab's
  * store in one database instead; `default` durability passes no option.
  */
-import type { Page } from "playwright-core";
+import type { CDPSession, Page } from "playwright-core";
 import { startCluster } from "./browser/cluster";
 import { measureFloors } from "./browser/floors";
 import { type BenchBrowser, call, startBenchBrowser } from "./browser/harness";
 import type { ProtocolSizes, ProtocolTabOptions } from "./browser/page-protocol";
 import { summarise } from "./browser/stats";
-import { followerWrites, writeLatencies } from "./browser-cluster-writes";
+import { writeLatencies } from "./browser-cluster-writes";
 import { type BenchRow, runInNamespace } from "./namespace-bench";
 
 const LATENCY_WRITES = 300;
@@ -147,8 +147,11 @@ async function emulate(tabs: FloorTabs, variant: Variant, writer: number): Promi
     figures.writerSave = summarise(saves[writer]!).p50;
   }
   if (variant.latencyOnly !== true) {
-    const ms = await call(page, "protocolThroughput", THROUGHPUT_WRITES, IN_FLIGHT);
+    const { ms, busyUs } = await busyPerWrite(tabs.pages, THROUGHPUT_WRITES, () =>
+      call(page, "protocolThroughput", THROUGHPUT_WRITES, IN_FLIGHT),
+    );
     figures.perSecond = THROUGHPUT_WRITES / (ms / 1000);
+    figures.busyUs = busyUs;
   }
   for (const tab of tabs.pages) await call(tab, "protocolRelease");
   await call(tabs.pages[0]!, "protocolDelete", room, TABS);
@@ -169,6 +172,41 @@ async function concurrentTransactions(
   for (const tab of tabs.pages) await call(tab, "protocolRelease");
   await call(tabs.pages[0]!, "protocolDelete", room, TABS);
   return { alone, together };
+}
+
+const sessions = new WeakMap<Page, CDPSession>();
+
+/** Each tab's main-thread busy time so far (CDP `Performance` metric `TaskDuration`), in ms. */
+async function busyMs(pages: readonly Page[]): Promise<number[]> {
+  return Promise.all(
+    pages.map(async (page) => {
+      let session = sessions.get(page);
+      if (session === undefined) {
+        session = await page.context().newCDPSession(page);
+        await session.send("Performance.enable");
+        sessions.set(page, session);
+      }
+      const { metrics } = await session.send("Performance.getMetrics");
+      return 1000 * (metrics.find((metric) => metric.name === "TaskDuration")?.value ?? Number.NaN);
+    }),
+  );
+}
+
+/** Run `writes` and return the main-thread time all `pages` spent per write, in µs. */
+async function busyPerWrite(
+  pages: readonly Page[],
+  writes: number,
+  run: () => Promise<number>,
+): Promise<{
+  ms: number;
+  busyUs: number;
+}> {
+  const before = await busyMs(pages);
+  const ms = await run();
+  const after = await busyMs(pages);
+  let busy = 0;
+  for (let i = 0; i < pages.length; i++) busy += after[i]! - before[i]!;
+  return { ms, busyUs: (1000 * busy) / writes };
 }
 
 type Column = Map<string, number>;
@@ -207,6 +245,7 @@ async function oneRun(browser: BenchBrowser, tabs: FloorTabs, transport: Variant
       put(column, `protocol floor, ${who}${variant.label}: leader's save p50`, figures.leaderSave);
       put(column, `protocol floor, ${who}${variant.label}: writer's save p50`, figures.writerSave);
       put(column, `protocol floor, ${who}${variant.label}: writes/s, ${IN_FLIGHT} in flight`, figures.perSecond);
+      put(column, `protocol floor, ${who}${variant.label}: main-thread µs per write, all tabs`, figures.busyUs);
     }
   }
   if (process.argv.includes("--no-hamok")) return column;
@@ -217,10 +256,15 @@ async function oneRun(browser: BenchBrowser, tabs: FloorTabs, transport: Variant
     const cluster = await startCluster(browser, TABS, { transport: hamokTransport, durability });
     try {
       if (TABS === 3) {
-        const figures = await followerWrites(cluster);
-        put(column, `hamok, ${durability}: p50`, figures.p50);
-        put(column, `hamok, ${durability}: p99`, figures.p99);
-        put(column, `hamok, ${durability}: writes/s, ${IN_FLIGHT} in flight`, figures.perSecond);
+        const follower = cluster.followers[0]!;
+        const latency = await writeLatencies(follower);
+        const { ms, busyUs } = await busyPerWrite(cluster.pages, THROUGHPUT_WRITES, () =>
+          call(follower, "throughput", "throughput", THROUGHPUT_WRITES, IN_FLIGHT),
+        );
+        put(column, `hamok, ${durability}: p50`, latency.p50);
+        put(column, `hamok, ${durability}: p99`, latency.p99);
+        put(column, `hamok, ${durability}: writes/s, ${IN_FLIGHT} in flight`, THROUGHPUT_WRITES / (ms / 1000));
+        put(column, `hamok, ${durability}: main-thread µs per write, all tabs`, busyUs);
       } else {
         const voter = await writeLatencies(cluster.followers[0]!, "voter");
         const learner = await writeLatencies(cluster.learners[0]!, "learner");
