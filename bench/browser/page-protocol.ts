@@ -17,6 +17,9 @@
  * flight waits and merges with later ones. That is the fair floor for throughput.
  */
 
+import { meshChannel, onMeshMessage } from "./page-protocol-mesh.js";
+import { concat, filler } from "./protocol-bytes.js";
+
 /** How a tab plays its part. */
 export interface ProtocolTabOptions {
   readonly self: number;
@@ -59,9 +62,6 @@ const HEADER = 23;
 
 let options: ProtocolTabOptions | undefined;
 let sizes: ProtocolSizes = { requestBytes: 150, entryBytes: 200, controlBytes: 40 };
-const connections = new Map<number, RTCPeerConnection>();
-const channels = new Map<number, RTCDataChannel>();
-const rtcSenders = new Map<number, RTCDataChannel>();
 const broadcastSenders = new Map<number, BroadcastChannel>();
 let inbox: BroadcastChannel | undefined;
 let shared: BroadcastChannel | undefined;
@@ -102,40 +102,6 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
   });
 }
 
-function iceComplete(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    pc.addEventListener("icegatheringstatechange", () => {
-      if (pc.iceGatheringState === "complete") resolve();
-    });
-  });
-}
-
-function attach(remote: number, dc: RTCDataChannel): void {
-  dc.binaryType = "arraybuffer";
-  channels.set(remote, dc);
-  rtcSenders.set(remote, dc);
-  dc.addEventListener("message", (event) => receive(new Uint8Array(event.data as ArrayBuffer)));
-}
-
-/**
- * Bytes that do not compress (Chromium's IndexedDB compresses values with Snappy, so zeros would make the floor
- * unfairly cheap), copied into every record body.
- */
-const NOISE = crypto.getRandomValues(new Uint8Array(64 * 1024));
-let noiseAt = 0;
-
-function filler(bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  for (let at = 0; at < bytes; ) {
-    const take = Math.min(bytes - at, NOISE.length - noiseAt);
-    out.set(NOISE.subarray(noiseAt, noiseAt + take), at);
-    at += take;
-    noiseAt = (noiseAt + take) % NOISE.length;
-  }
-  return out;
-}
-
 function closeRun(): void {
   inbox?.close();
   inbox = undefined;
@@ -153,6 +119,7 @@ function closeRun(): void {
  */
 export async function protocolSetup(tab: ProtocolTabOptions, recordSizes: ProtocolSizes): Promise<void> {
   closeRun();
+  onMeshMessage(receive);
   options = tab;
   sizes = recordSizes;
   lastIndex = durableIndex = pendingLast = commitIndex = 0;
@@ -186,44 +153,6 @@ export async function protocolSetup(tab: ProtocolTabOptions, recordSizes: Protoc
   }
 }
 
-/** Dialling side of the raw connection to `remote`: an offer with every host candidate in it. */
-export async function protocolOffer(remote: number): Promise<string> {
-  const pc = new RTCPeerConnection({ iceServers: [] });
-  connections.set(remote, pc);
-  // simple-peer's channelConfig default ({}): ordered and reliable, as hamok's peer-link.
-  attach(remote, pc.createDataChannel("floor", {}));
-  await pc.setLocalDescription(await pc.createOffer());
-  await iceComplete(pc);
-  return pc.localDescription?.sdp ?? "";
-}
-
-/** Answering side of the raw connection from `remote`. */
-export async function protocolAnswer(remote: number, offer: string): Promise<string> {
-  const pc = new RTCPeerConnection({ iceServers: [] });
-  connections.set(remote, pc);
-  pc.addEventListener("datachannel", (event) => attach(remote, event.channel));
-  await pc.setRemoteDescription({ type: "offer", sdp: offer });
-  await pc.setLocalDescription(await pc.createAnswer());
-  await iceComplete(pc);
-  return pc.localDescription?.sdp ?? "";
-}
-
-/** Dialling side: take the answer. */
-export async function protocolConnect(remote: number, answer: string): Promise<void> {
-  await connections.get(remote)?.setRemoteDescription({ type: "answer", sdp: answer });
-}
-
-/** Resolves once this tab's raw channels to the `tabs - 1` others are open. */
-export async function protocolReady(tabs: number): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    let open = 0;
-    for (const dc of channels.values()) if (dc.readyState === "open") open++;
-    if (open === tabs - 1) return;
-    await new Promise((done) => setTimeout(done, 10));
-  }
-  throw new Error(`raw channels did not open (${channels.size} of ${tabs - 1} made)`);
-}
-
 /**
  * IndexedDB with nothing else on the path: `rounds` sequential transactions on this tab's store, each one put
  * of one entry's bytes, with this run's durability; ms each. Run in several tabs at once, it shows what the
@@ -254,16 +183,6 @@ export function protocolSaveTimes(): number[] {
 
 /** End this tab's run: close its database and BroadcastChannels; the raw channels stay for the next run. */
 export function protocolRelease(): void {
-  closeRun();
-}
-
-/** Close raw channels, the inbox and the database (the database itself is deleted by {@link protocolDelete}). */
-export function protocolClose(): void {
-  for (const dc of channels.values()) dc.close();
-  for (const pc of connections.values()) pc.close();
-  channels.clear();
-  connections.clear();
-  rtcSenders.clear();
   closeRun();
 }
 
@@ -314,22 +233,10 @@ function flush(): void {
   for (const [to, records] of outboxes) {
     if (records.length === 0) continue;
     const message = concat(records.splice(0));
-    if (opts().transport === "rtc") rtcSenders.get(to)?.send(message);
+    if (opts().transport === "rtc") meshChannel(to)?.send(message);
     else broadcastSenders.get(to)?.postMessage(message);
   }
   startSave();
-}
-
-function concat(records: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let bytes = 0;
-  for (const record of records) bytes += record.length;
-  const message = new Uint8Array(new ArrayBuffer(bytes));
-  let at = 0;
-  for (const record of records) {
-    message.set(record, at);
-    at += record.length;
-  }
-  return message;
 }
 
 function transaction(base: IDBDatabase, durability: ProtocolTabOptions["durability"]): IDBTransaction {

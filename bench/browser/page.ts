@@ -5,9 +5,10 @@
 import * as floor from "./page-floor.js";
 import * as hamok from "./page-hamok.js";
 import * as protocol from "./page-protocol.js";
+import * as mesh from "./page-protocol-mesh.js";
 import * as yjs from "./page-yjs.js";
 
-const api = { ...floor, ...hamok, ...protocol, ...yjs };
+const api = { ...floor, ...hamok, ...protocol, ...mesh, ...yjs };
 
 /** What `window.hamokBench` holds. */
 export type HamokBenchApi = typeof api;
