@@ -142,6 +142,13 @@ class Reader {
     return out;
   }
 
+  /** Step over a byte field without reading it. */
+  skip(): void {
+    const length = this.varint();
+    if (this.at + length > this.bytes.length) throw new RangeError("truncated");
+    this.at += length;
+  }
+
   string(): string {
     const length = this.varint();
     if (this.at + length > this.bytes.length) throw new RangeError("truncated");
@@ -265,6 +272,40 @@ export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefin
     }
     if (!r.done()) return undefined;
     return { kind: "requests", bytes: bytes.length, sourcePeerId, session, seqs, ackBelows, commands };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The seqs of a packed batch if it is one of `session`'s, else undefined (also when malformed): what a
+ * submitter needs to know that its requests reached its log, without unpacking their commands.
+ */
+export function packedSeqsOf(bytes: Uint8Array, session: string): number[] | undefined {
+  try {
+    const r = new Reader(bytes);
+    if (r.byte() !== FORMAT) return undefined;
+    r.skip();
+    if (r.string() !== session) return undefined;
+    const count = r.varint();
+    if (count * 6 > bytes.length) return undefined;
+    const stringCount = r.varint();
+    for (let i = 0; i < stringCount; i++) r.skip();
+    const seqs: number[] = [];
+    for (let i = 0; i < count; i++) {
+      seqs.push(r.varint());
+      r.varint();
+      r.varint();
+      r.varint();
+      r.varint();
+      const tag = r.byte();
+      if (tag === KEY || tag === VALUE_CODEC) r.skip();
+      else if (tag === KEY_VALUE) {
+        r.skip();
+        r.skip();
+      } else if (tag !== NO_ARGS) return undefined;
+    }
+    return r.done() ? seqs : undefined;
   } catch {
     return undefined;
   }

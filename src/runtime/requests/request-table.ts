@@ -3,7 +3,7 @@ import type { StorageCommand } from "../../collections/contract.js";
 import { HamokError, type HamokErrorCode } from "../../errors.js";
 import type { ProposalRejectReason, ProposeResult } from "../../raft/types.js";
 import type { RequestPayload } from "../replicated/log-payload.js";
-import { packRequests } from "../replicated/packed-requests.js";
+import { isPackedRequests, packedSeqsOf, packRequests } from "../replicated/packed-requests.js";
 import type { AppliedResult } from "../replicated/sessions.js";
 import { failureCode, newPending, type Pending } from "./pending-request.js";
 import { StallWatch, TICK_GRACE_MS } from "./stall-watch.js";
@@ -283,6 +283,11 @@ export class RequestTable {
     if (this.pending.size === 0) return;
     for (const entry of entries) {
       if (entry.type !== "normal") continue;
+      // Batches travel packed (see `pack`): their header names the session and the seqs.
+      if (isPackedRequests(entry.data)) {
+        for (const seq of packedSeqsOf(entry.data, this.session) ?? []) this.markInLog(seq);
+        continue;
+      }
       const data = entry.data as { kind?: unknown; session?: unknown; seq?: unknown; seqs?: unknown } | null;
       if (data === null || typeof data !== "object" || data.session !== this.session) continue;
       if (data.kind === "request" && typeof data.seq === "number") this.markInLog(data.seq);
