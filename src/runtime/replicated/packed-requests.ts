@@ -1,6 +1,6 @@
 import type { StorageCommand, StorageType } from "../../collections/contract.js";
 import { decodeValue, encodeValue } from "../../messages/value-codec.js";
-import type { RequestBatchPayload } from "./log-payload.js";
+import type { RequestBatchPayload, RequestPayload } from "./log-payload.js";
 
 /**
  * A batch of one session's requests as the data of one log entry, packed into a single `Uint8Array`.
@@ -229,8 +229,23 @@ export function isPackedRequests(data: unknown): data is Uint8Array {
   return data instanceof Uint8Array && data[0] === FORMAT;
 }
 
-/** The batch packed in `bytes`, or undefined when it is malformed. */
-export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefined {
+/** What a batch's header says: whose requests they are and how many. */
+interface BatchHead {
+  readonly sourcePeerId: string;
+  readonly session: string;
+  readonly count: number;
+}
+
+/** Called per request of a batch, in order, with its command built (see {@link readBatch}). */
+type RequestVisitor = (seq: number, ackBelow: number, command: StorageCommand) => void;
+
+/**
+ * Read a packed batch from its start. With `visit`, each request's command is built and handed to it in
+ * order; without, the requests are only checked (the value-codec args are decoded and dropped, since only
+ * decoding tells whether they are well formed). Returns the header, or undefined when `bytes` is malformed
+ * (and then `visit` may have seen some of the requests: check first when that matters).
+ */
+function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined): BatchHead | undefined {
   try {
     const r = new Reader(bytes);
     if (r.byte() !== FORMAT) return undefined;
@@ -248,33 +263,68 @@ export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefin
       if (value === undefined) throw new RangeError("bad string reference");
       return value;
     };
-    const seqs: number[] = [];
-    const ackBelows: number[] = [];
-    const commands: StorageCommand[] = [];
     for (let i = 0; i < count; i++) {
-      seqs.push(r.varint());
-      ackBelows.push(r.varint());
+      const seq = r.varint();
+      const ackBelow = r.varint();
       const storageId = text(r.varint());
       const storageType = text(r.varint()) as StorageType;
       const op = text(r.varint());
       const tag = r.byte();
-      if (tag === NO_ARGS) {
-        commands.push({ storageId, storageType, op });
+      if (visit === undefined) {
+        if (tag === KEY) r.skip();
+        else if (tag === KEY_VALUE) {
+          r.skip();
+          r.skip();
+        } else if (tag === VALUE_CODEC) decodeValue(r.raw());
+        else if (tag !== NO_ARGS) return undefined;
+      } else if (tag === NO_ARGS) {
+        visit(seq, ackBelow, { storageId, storageType, op });
       } else if (tag === KEY) {
-        commands.push({ storageId, storageType, op, args: { key: r.raw() } });
+        visit(seq, ackBelow, { storageId, storageType, op, args: { key: r.raw() } });
       } else if (tag === KEY_VALUE) {
-        commands.push({ storageId, storageType, op, args: { key: r.raw(), value: r.raw() } });
+        visit(seq, ackBelow, { storageId, storageType, op, args: { key: r.raw(), value: r.raw() } });
       } else if (tag === VALUE_CODEC) {
-        commands.push({ storageId, storageType, op, args: decodeValue(r.raw()) });
+        visit(seq, ackBelow, { storageId, storageType, op, args: decodeValue(r.raw()) });
       } else {
         return undefined;
       }
     }
     if (!r.done()) return undefined;
-    return { kind: "requests", bytes: bytes.length, sourcePeerId, session, seqs, ackBelows, commands };
+    return { sourcePeerId, session, count };
   } catch {
     return undefined;
   }
+}
+
+/** The batch packed in `bytes`, or undefined when it is malformed. */
+export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefined {
+  const seqs: number[] = [];
+  const ackBelows: number[] = [];
+  const commands: StorageCommand[] = [];
+  const head = readBatch(bytes, (seq, ackBelow, command) => {
+    seqs.push(seq);
+    ackBelows.push(ackBelow);
+    commands.push(command);
+  });
+  if (head === undefined) return undefined;
+  const { sourcePeerId, session } = head;
+  return { kind: "requests", bytes: bytes.length, sourcePeerId, session, seqs, ackBelows, commands };
+}
+
+/**
+ * Hand each request of a packed batch to `visit`, in order, built one at a time: a batch holds thousands of
+ * requests, and building them all first (as {@link unpackRequests} does) keeps all of them alive at once, for
+ * the garbage collector to copy. Returns how many there were; a malformed batch visits none and returns
+ * undefined, as {@link unpackRequests} refuses it whole.
+ */
+export function forEachPackedRequest(bytes: Uint8Array, visit: (request: RequestPayload) => void): number | undefined {
+  const head = readBatch(bytes, undefined);
+  if (head === undefined) return undefined;
+  const { sourcePeerId, session } = head;
+  readBatch(bytes, (seq, ackBelow, command) =>
+    visit({ kind: "request", sourcePeerId, session, seq, ackBelow, command }),
+  );
+  return head.count;
 }
 
 /**

@@ -10,6 +10,7 @@ import { HamokError } from "../../errors.js";
 import { decodeValue, encodeValue } from "../../messages/value-codec.js";
 import type { Entry } from "../../raft/types.js";
 import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload.js";
+import { forEachPackedRequest, isPackedRequests } from "./packed-requests.js";
 import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions.js";
 
 /**
@@ -124,6 +125,11 @@ export class ReplicatedState {
    * Deterministic: only log content decides the outcome.
    */
   applyEntry(entry: Entry, localIsLeader: boolean): number {
+    if (isPackedRequests(entry.data)) {
+      // Request by request, not unpacked whole first: see `forEachPackedRequest`.
+      const count = forEachPackedRequest(entry.data, (request) => this.applyRequest(request, entry, localIsLeader));
+      return Math.max(1, count ?? 0);
+    }
     const payload = asLogPayload(entry.data);
     if (payload === undefined) return 1;
     if (payload.kind === "member") {
