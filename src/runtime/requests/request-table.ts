@@ -82,17 +82,19 @@ export class RequestTable {
   submit(command: StorageCommand, size: number, timeoutInMs: number): Promise<unknown> {
     const seq = this.nextSeq++;
     const ackBelow = this.ackBelow(seq);
-    this.ran();
+    // One reading of the clock for the whole submit: it is on the write path.
+    const now = this.hooks.clock.now();
+    this.ran(now);
     const thawAt = this.stalls.lastThawAt;
     return new Promise<unknown>((resolve, reject) => {
-      const deadline = this.hooks.clock.now() + timeoutInMs;
+      const deadline = now + timeoutInMs;
       // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
       const thawedAt = deadline - timeoutInMs - thawAt < timeoutInMs ? thawAt : undefined;
       this.pending.set(
         seq,
         newPending({ seq, ackBelow, command, size, resolve, reject, deadline, timeoutInMs, thawedAt }),
       );
-      this.enqueue(seq);
+      this.enqueue(seq, now);
       if (deadline < this.sweepAt) this.armSweep(deadline);
     });
   }
@@ -150,8 +152,7 @@ export class RequestTable {
   }
 
   /** This page runs now (a tick, a submit): after a gap beyond the stall tolerance, it was stalled meanwhile. */
-  private ran(): void {
-    const now = this.hooks.clock.now();
+  private ran(now = this.hooks.clock.now()): void {
     // Noted even with nothing pending: a request made now, while the peer's view is still from before, is as
     // patient as those that were pending (see `submit`).
     if (this.stalls.ran(now)) this.thawed(now);
@@ -186,12 +187,12 @@ export class RequestTable {
     );
   }
 
-  private enqueue(seq: number): void {
+  private enqueue(seq: number, now = this.hooks.clock.now()): void {
     const entry = this.pending.get(seq);
     if (entry === undefined || entry.queued) return;
     entry.queued = true;
     entry.waiting = false;
-    entry.lastAttemptAt = this.hooks.clock.now();
+    entry.lastAttemptAt = now;
     this.queue.push(seq);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
