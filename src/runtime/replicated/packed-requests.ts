@@ -241,11 +241,12 @@ type RequestVisitor = (seq: number, ackBelow: number, command: StorageCommand) =
 
 /**
  * Read a packed batch from its start. With `visit`, each request's command is built and handed to it in
- * order; without, the requests are only checked (the value-codec args are decoded and dropped, since only
- * decoding tells whether they are well formed). Returns the header, or undefined when `bytes` is malformed
- * (and then `visit` may have seen some of the requests: check first when that matters).
+ * order; without, the requests are only checked, and the value-codec args (only decoding tells whether they
+ * are well formed) are pushed to `decoded`. With both, those args are taken from `decoded` (as a check left
+ * them) instead of being decoded again. Returns the header, or undefined when `bytes` is malformed (and then
+ * `visit` may have seen some of the requests: check first when that matters).
  */
-function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined): BatchHead | undefined {
+function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined, decoded?: unknown[]): BatchHead | undefined {
   try {
     const r = new Reader(bytes);
     if (r.byte() !== FORMAT) return undefined;
@@ -263,6 +264,7 @@ function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined): BatchH
       if (value === undefined) throw new RangeError("bad string reference");
       return value;
     };
+    let nextDecoded = 0;
     for (let i = 0; i < count; i++) {
       const seq = r.varint();
       const ackBelow = r.varint();
@@ -275,7 +277,7 @@ function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined): BatchH
         else if (tag === KEY_VALUE) {
           r.skip();
           r.skip();
-        } else if (tag === VALUE_CODEC) decodeValue(r.raw());
+        } else if (tag === VALUE_CODEC) decoded?.push(decodeValue(r.raw()));
         else if (tag !== NO_ARGS) return undefined;
       } else if (tag === NO_ARGS) {
         visit(seq, ackBelow, { storageId, storageType, op });
@@ -284,7 +286,13 @@ function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined): BatchH
       } else if (tag === KEY_VALUE) {
         visit(seq, ackBelow, { storageId, storageType, op, args: { key: r.raw(), value: r.raw() } });
       } else if (tag === VALUE_CODEC) {
-        visit(seq, ackBelow, { storageId, storageType, op, args: decodeValue(r.raw()) });
+        let args: unknown;
+        if (decoded === undefined) args = decodeValue(r.raw());
+        else {
+          r.skip();
+          args = decoded[nextDecoded++];
+        }
+        visit(seq, ackBelow, { storageId, storageType, op, args });
       } else {
         return undefined;
       }
@@ -318,11 +326,15 @@ export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefin
  * undefined, as {@link unpackRequests} refuses it whole.
  */
 export function forEachPackedRequest(bytes: Uint8Array, visit: (request: RequestPayload) => void): number | undefined {
-  const head = readBatch(bytes, undefined);
+  // The check decodes the value-codec args (only decoding proves them well formed); the visit reuses them.
+  const decoded: unknown[] = [];
+  const head = readBatch(bytes, undefined, decoded);
   if (head === undefined) return undefined;
   const { sourcePeerId, session } = head;
-  readBatch(bytes, (seq, ackBelow, command) =>
-    visit({ kind: "request", sourcePeerId, session, seq, ackBelow, command }),
+  readBatch(
+    bytes,
+    (seq, ackBelow, command) => visit({ kind: "request", sourcePeerId, session, seq, ackBelow, command }),
+    decoded,
   );
   return head.count;
 }
