@@ -170,13 +170,21 @@ export abstract class MapBase<K, V, E extends HamokMapEvents<K, V>> extends Guar
   }
 
   /** Sets a value; resolves with the previous value (`undefined` if the key was absent). */
-  async set(key: K, value: V): Promise<V | undefined> {
-    // The hot path of a map: one entry, no intermediate lists or maps (same command as `setAll`).
-    this.link.assertOpen();
-    const args = { key: this.encodeKey(key), value: this.encodeValue(key, value) };
-    const result = (await this.link.submit("set", args)) as (Uint8Array | null)[];
-    const previous = result[0];
-    return previous === null || previous === undefined ? undefined : this.decodeValue(key, previous);
+  set(key: K, value: V): Promise<V | undefined> {
+    // The hot path of a map: one entry, no intermediate lists or maps (same command as `setAll`). Not `async`:
+    // thousands of pipelined sets each kept a suspended function frame alive until their commit.
+    let args: { readonly key: Uint8Array; readonly value: Uint8Array };
+    try {
+      this.link.assertOpen();
+      args = { key: this.encodeKey(key), value: this.encodeValue(key, value) };
+    } catch (error) {
+      // As from an `async` method: a refusal is a rejection, never a throw.
+      return Promise.reject(error);
+    }
+    return this.link.submit("set", args).then((result) => {
+      const previous = (result as (Uint8Array | null)[])[0];
+      return previous === null || previous === undefined ? undefined : this.decodeValue(key, previous);
+    });
   }
 
   /** Sets several values; resolves with the previous values of the keys that had one. */

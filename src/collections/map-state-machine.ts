@@ -3,7 +3,7 @@
  * encoded keys and values only and applies commands in log order, so every peer that applies the
  * same log holds the same entries in the same (insertion) order (Raft §5.3: state machine safety).
  */
-import { bytesEqual, bytesKey, isBytes } from "./bytes.js";
+import { bytesKey, isBytes, keyBytes, loadBytes, type StoredBytes, storeBytes, storedEquals } from "./bytes.js";
 import type { ApplyContext, ApplyOutcome, ReplicatedStateMachine, StorageCommand } from "./contract.js";
 
 /** A change applied to a map, as delivered to the user-facing class on every peer. */
@@ -37,39 +37,45 @@ function varintLength(value: number): number {
   return length;
 }
 
-/** Write `bytes` with its varint length at `pos`; returns the position after it. */
-function put(out: Uint8Array, pos: number, bytes: Uint8Array): number {
+function putLength(out: Uint8Array, pos: number, length: number): number {
   let p = pos;
-  let v = bytes.length;
+  let v = length;
   while (v >= 0x80) {
     out[p++] = (v % 0x80) | 0x80;
     v = Math.floor(v / 0x80);
   }
   out[p++] = v;
-  const length = bytes.length;
-  // Small arrays (the usual keys and values) copy faster by hand than through `set`.
-  if (length > 32) out.set(bytes, p);
-  else for (let i = 0; i < length; i++) out[p + i] = bytes[i] as number;
+  return p;
+}
+
+/** Write stored bytes with their varint length at `pos`; returns the position after them. */
+function put(out: Uint8Array, pos: number, stored: StoredBytes): number {
+  const length = stored.length;
+  const p = putLength(out, pos, length);
+  if (typeof stored === "string") {
+    for (let i = 0; i < length; i++) out[p + i] = stored.charCodeAt(i);
+  } else {
+    out.set(stored, p);
+  }
   return p + length;
 }
 
-function pack(slots: ReadonlyMap<string, Slot>): Uint8Array {
+function pack(slots: ReadonlyMap<string, StoredBytes>): Uint8Array {
   let total = 0;
-  for (const slot of slots.values()) {
-    total += varintLength(slot.key.length) + slot.key.length + varintLength(slot.value.length) + slot.value.length;
+  for (const [id, value] of slots) {
+    total += varintLength(id.length) + id.length + varintLength(value.length) + value.length;
   }
   const out = new Uint8Array(total);
   let pos = 0;
-  for (const slot of slots.values()) {
-    pos = put(out, pos, slot.key);
-    pos = put(out, pos, slot.value);
+  for (const [id, value] of slots) {
+    pos = put(out, pos, id);
+    pos = put(out, pos, value);
   }
   return out;
 }
 
-/** The entries of a packed state (copies), or `undefined` if it is malformed. */
-function unpack(packed: Uint8Array): EncodedEntry[] | undefined {
-  const entries: EncodedEntry[] = [];
+/** Fill `slots` from a packed state; returns false (with `slots` partly filled) if it is malformed. */
+function unpackInto(packed: Uint8Array, slots: Map<string, StoredBytes>): boolean {
   let pos = 0;
   const take = (): Uint8Array | undefined => {
     let length = 0;
@@ -82,17 +88,19 @@ function unpack(packed: Uint8Array): EncodedEntry[] | undefined {
       scale *= 0x80;
     }
     if (pos + length > packed.length) return undefined;
-    const bytes = packed.slice(pos, pos + length);
+    const bytes = packed.subarray(pos, pos + length);
     pos += length;
     return bytes;
   };
   while (pos < packed.length) {
     const key = take();
     const value = key === undefined ? undefined : take();
-    if (key === undefined || value === undefined) return undefined;
-    entries.push([key, value]);
+    if (key === undefined || value === undefined) return false;
+    const stored = storeBytes(value);
+    // A long value is copied out of the packed state, so that it does not keep the whole state alive.
+    slots.set(bytesKey(key), typeof stored === "string" ? stored : value.slice());
   }
-  return entries;
+  return true;
 }
 
 /**
@@ -109,11 +117,6 @@ function unpack(packed: Uint8Array): EncodedEntry[] | undefined {
  * A malformed command changes nothing and results in `null`.
  */
 export type MapOp = "set" | "insert" | "delete" | "updateIf" | "removeIf" | "clear" | "import";
-
-interface Slot {
-  readonly key: Uint8Array;
-  value: Uint8Array;
-}
 
 const NOTHING: ApplyOutcome = { result: null, changes: [] };
 
@@ -144,7 +147,8 @@ function field(args: unknown, name: string): unknown {
 /** A map of bytes to bytes, replicated through the log. */
 export class MapStateMachine implements ReplicatedStateMachine {
   readonly type: "map" | "record" | "remote-map";
-  private readonly slots = new Map<string, Slot>();
+  /** Values by {@link bytesKey} of their key, in insertion order; the key's bytes are that string's. */
+  private readonly slots = new Map<string, StoredBytes>();
   /**
    * The last export, kept until the next command or import: a snapshot serialises every storage,
    * and most of them have not changed since the previous one, so they are not packed again.
@@ -160,9 +164,10 @@ export class MapStateMachine implements ReplicatedStateMachine {
     return this.slots.size;
   }
 
-  /** The encoded value of an encoded key. Do not mutate it: it is the replicated state. */
+  /** The encoded value of an encoded key. Do not mutate it: a long value is the replicated state itself. */
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.slots.get(bytesKey(key))?.value;
+    const stored = this.slots.get(bytesKey(key));
+    return stored === undefined ? undefined : loadBytes(stored);
   }
 
   /** Whether an encoded key is present. */
@@ -172,13 +177,13 @@ export class MapStateMachine implements ReplicatedStateMachine {
 
   /** The entry stored under a {@link bytesKey} identity. */
   getSlot(id: string): EncodedEntry | undefined {
-    const slot = this.slots.get(id);
-    return slot === undefined ? undefined : [slot.key, slot.value];
+    const stored = this.slots.get(id);
+    return stored === undefined ? undefined : [keyBytes(id), loadBytes(stored)];
   }
 
   /** Encoded entries in insertion order. Do not mutate them. */
   *entries(): IterableIterator<EncodedEntry> {
-    for (const slot of this.slots.values()) yield [slot.key, slot.value];
+    for (const [id, stored] of this.slots) yield [keyBytes(id), loadBytes(stored)];
   }
 
   apply(command: StorageCommand, context: ApplyContext): ApplyOutcome {
@@ -192,7 +197,9 @@ export class MapStateMachine implements ReplicatedStateMachine {
         if (key !== undefined) {
           const value = field(args, "value");
           if (!isBytes(key) || !isBytes(value)) return NOTHING;
-          return this.write([[key, value]], command.op === "insert", context.index);
+          const changes: MapChange[] = [];
+          const previous = this.writeEntry(key, value, command.op === "insert", context.index, changes);
+          return { result: previous === null ? ONE_ABSENT : [previous], changes };
         }
         const entries = field(args, "entries");
         if (!isEntryList(entries)) return NOTHING;
@@ -204,8 +211,9 @@ export class MapStateMachine implements ReplicatedStateMachine {
         const changes: MapChange[] = [];
         const result = keys.map((key) => {
           const removed = this.removeKey(key, context.index);
-          if (removed !== undefined) changes.push({ type: "remove", key: removed.key, value: removed.value });
-          return removed?.value ?? null;
+          if (removed === undefined) return null;
+          changes.push({ type: "remove", key, value: removed });
+          return removed;
         });
         return { result, changes };
       }
@@ -215,21 +223,21 @@ export class MapStateMachine implements ReplicatedStateMachine {
         const oldValue = field(args, "oldValue");
         if (!isBytes(key) || !isBytes(value) || !isBytes(oldValue)) return NOTHING;
         const id = bytesKey(key);
-        const slot = this.slots.get(id);
-        if (slot === undefined || !bytesEqual(slot.value, oldValue)) return { result: false, changes: [] };
-        const previous = slot.value;
-        slot.value = value;
-        this.touched(id, slot.key, context.index);
-        return { result: true, changes: [{ type: "update", key: slot.key, oldValue: previous, value }] };
+        const stored = this.slots.get(id);
+        if (stored === undefined || !storedEquals(stored, oldValue)) return { result: false, changes: [] };
+        const previous = loadBytes(stored);
+        this.slots.set(id, storeBytes(value));
+        this.touched(id, context.index);
+        return { result: true, changes: [{ type: "update", key, oldValue: previous, value }] };
       }
       case "removeIf": {
         const key = field(args, "key");
         const oldValue = field(args, "oldValue");
         if (!isBytes(key) || !isBytes(oldValue)) return NOTHING;
-        const slot = this.slots.get(bytesKey(key));
-        if (slot === undefined || !bytesEqual(slot.value, oldValue)) return { result: false, changes: [] };
-        this.removeKey(key, context.index);
-        return { result: true, changes: [{ type: "remove", key: slot.key, value: slot.value }] };
+        const stored = this.slots.get(bytesKey(key));
+        if (stored === undefined || !storedEquals(stored, oldValue)) return { result: false, changes: [] };
+        const removed = this.removeKey(key, context.index) as Uint8Array;
+        return { result: true, changes: [{ type: "remove", key, value: removed }] };
       }
       case "clear":
         this.clearAll(context.index);
@@ -253,11 +261,15 @@ export class MapStateMachine implements ReplicatedStateMachine {
 
   import(state: unknown): void {
     this.exported = undefined;
-    const packed = field(state, "packed");
-    const entries = isBytes(packed) ? unpack(packed) : field(state, "entries");
     this.slots.clear();
+    const packed = field(state, "packed");
+    if (isBytes(packed)) {
+      if (!unpackInto(packed, this.slots)) this.slots.clear();
+      return;
+    }
+    const entries = field(state, "entries");
     if (!isEntryList(entries)) return;
-    for (const [key, value] of entries) this.slots.set(bytesKey(key), { key, value });
+    for (const [key, value] of entries) this.slots.set(bytesKey(key), storeBytes(value));
   }
 
   /** Extension point for operations of a subtype (the remote map's acknowledgements). */
@@ -265,8 +277,8 @@ export class MapStateMachine implements ReplicatedStateMachine {
     return NOTHING;
   }
 
-  /** Called for every key whose value changes (set, insert, update, remove, clear), with the log index. */
-  protected touched(_id: string, _key: Uint8Array, _index: number): void {}
+  /** Called for every key (by {@link bytesKey} identity) whose value changes, with the log index. */
+  protected touched(_id: string, _index: number): void {}
 
   private write(entries: readonly EncodedEntry[], onlyInsert: boolean, index: number): ApplyOutcome {
     const changes: MapChange[] = [];
@@ -274,37 +286,48 @@ export class MapStateMachine implements ReplicatedStateMachine {
     // A plain loop: this runs for every applied write on every peer.
     for (let i = 0; i < entries.length; i++) {
       const [key, value] = entries[i] as EncodedEntry;
-      const id = bytesKey(key);
-      const slot = this.slots.get(id);
-      if (slot === undefined) {
-        this.slots.set(id, { key, value });
-        this.touched(id, key, index);
-        changes.push({ type: "insert", key, value });
-        result[i] = null;
-      } else if (onlyInsert) {
-        result[i] = slot.value;
-      } else {
-        const previous = slot.value;
-        slot.value = value;
-        this.touched(id, slot.key, index);
-        changes.push({ type: "update", key: slot.key, oldValue: previous, value });
-        result[i] = previous;
-      }
+      result[i] = this.writeEntry(key, value, onlyInsert, index, changes);
     }
     return { result: result.length === 1 && result[0] === null ? ONE_ABSENT : result, changes };
   }
 
-  private removeKey(key: Uint8Array, index: number): Slot | undefined {
+  /** Set (or only insert) one entry, recording its change; returns the value it found (`null` if absent). */
+  private writeEntry(
+    key: Uint8Array,
+    value: Uint8Array,
+    onlyInsert: boolean,
+    index: number,
+    changes: MapChange[],
+  ): Uint8Array | null {
     const id = bytesKey(key);
-    const slot = this.slots.get(id);
-    if (slot === undefined) return undefined;
+    const stored = this.slots.get(id);
+    if (stored === undefined) {
+      this.slots.set(id, storeBytes(value));
+      this.touched(id, index);
+      changes.push({ type: "insert", key, value });
+      return null;
+    }
+    const previous = loadBytes(stored);
+    if (onlyInsert) return previous;
+    // Setting an existing key keeps its place in the insertion order (a JS Map does).
+    this.slots.set(id, storeBytes(value));
+    this.touched(id, index);
+    changes.push({ type: "update", key, oldValue: previous, value });
+    return previous;
+  }
+
+  /** Remove a key; returns the value it had, or `undefined` if it was absent. */
+  private removeKey(key: Uint8Array, index: number): Uint8Array | undefined {
+    const id = bytesKey(key);
+    const stored = this.slots.get(id);
+    if (stored === undefined) return undefined;
     this.slots.delete(id);
-    this.touched(id, slot.key, index);
-    return slot;
+    this.touched(id, index);
+    return loadBytes(stored);
   }
 
   private clearAll(index: number): void {
-    for (const [id, slot] of this.slots) this.touched(id, slot.key, index);
+    for (const id of this.slots.keys()) this.touched(id, index);
     this.slots.clear();
   }
 }

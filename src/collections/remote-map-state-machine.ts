@@ -5,7 +5,7 @@
  * a new leader rewrites only keys still dirty, so a write is repeated only when leadership changed
  * between the write and the commit of its acknowledgement.
  */
-import { bytesKey, isBytes } from "./bytes.js";
+import { bytesKey, isBytes, keyBytes } from "./bytes.js";
 import type { ApplyContext, ApplyOutcome, StorageCommand } from "./contract.js";
 import { MapStateMachine, type PackedMapState } from "./map-state-machine.js";
 
@@ -88,9 +88,9 @@ export class RemoteMapStateMachine extends MapStateMachine {
     return { result: cleared, changes: [] };
   }
 
-  protected override touched(id: string, key: Uint8Array, index: number): void {
+  protected override touched(id: string, index: number): void {
     // Delete first so iteration order follows the latest change.
     this.dirtyKeys.delete(id);
-    this.dirtyKeys.set(id, { key, index });
+    this.dirtyKeys.set(id, { key: keyBytes(id), index });
   }
 }

@@ -85,6 +85,17 @@ class Writer {
     this.raw(bytes);
   }
 
+  /** Append a copy of the bytes already written at `[start, end)`. */
+  repeat(start: number, end: number): void {
+    const length = end - start;
+    this.ensure(length);
+    const buf = this.buf;
+    // Mostly a few bytes: a loop beats the call into `copyWithin` for those.
+    if (length <= 16) for (let i = 0; i < length; i++) buf[this.pos + i] = buf[start + i] as number;
+    else buf.copyWithin(this.pos, start, end);
+    this.pos += length;
+  }
+
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
@@ -137,7 +148,23 @@ function writeValue(w: Writer, value: unknown, depth: number, maxDepth: number):
   if (Array.isArray(value)) {
     w.byte(Tag.Array);
     w.varint(value.length);
-    for (let i = 0; i < value.length; i++) writeValue(w, value[i], depth + 1, maxDepth);
+    // The same object again right after itself (a snapshot's session window shares one result object across
+    // thousands of seqs) is the same bytes again: copied, not walked again. Structured clone reads a repeated
+    // object once too.
+    let previous: unknown;
+    let start = 0;
+    let end = 0;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (i > 0 && item === previous && typeof item === "object" && item !== null) {
+        w.repeat(start, end);
+        continue;
+      }
+      start = w.pos;
+      writeValue(w, item, depth + 1, maxDepth);
+      end = w.pos;
+      previous = item;
+    }
     return;
   }
   if (value instanceof Uint8Array) {

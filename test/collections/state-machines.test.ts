@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { bytesKey } from "../../src/collections/bytes.js";
 import {
   type ApplyContext,
   createStateMachine,
+  MapStateMachine,
   type StorageCommand,
   type StorageType,
 } from "../../src/collections/index.js";
@@ -156,6 +158,44 @@ describe("replicated state machines", () => {
     const state = machine.export() as { items: Uint8Array[] };
     expect(state.items).toHaveLength(2000);
     expect(new TextDecoder().decode(state.items[0])).toBe("3000");
+  });
+
+  it("map: keeps every byte of short and long keys and values (0-255, up to and past the stored-as-string limit)", () => {
+    const bytes = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 37 + seed) % 256);
+    const lengths = [0, 1, 255, 256, 257, 5000];
+    const machine = new MapStateMachine();
+    const command = (op: string, args: unknown): StorageCommand => ({ storageId: "m", storageType: "map", op, args });
+    lengths.forEach((length, i) => {
+      machine.apply(command("set", { key: bytes(length, i), value: bytes(length, i + 100) }), context(i + 1));
+    });
+    const expected = lengths.map((length, i) => [bytes(length, i), bytes(length, i + 100)]);
+    expect([...machine.entries()]).toEqual(expected);
+    lengths.forEach((length, i) => {
+      expect(machine.get(bytes(length, i))).toEqual(bytes(length, i + 100));
+      expect(machine.getSlot(bytesKey(bytes(length, i)))).toEqual(expected[i]);
+    });
+    // Compare-and-set compares the stored form with the given bytes, short and long.
+    const cas = (length: number, i: number, old: Uint8Array) =>
+      machine.apply(command("updateIf", { key: bytes(length, i), value: bytes(length, 7), oldValue: old }), context(9))
+        .result;
+    expect(cas(257, 4, bytes(257, 0))).toBe(false);
+    expect(cas(257, 4, bytes(257, 104))).toBe(true);
+    expect(cas(255, 2, bytes(255, 102))).toBe(true);
+    expect(machine.get(bytes(257, 4))).toEqual(bytes(257, 7));
+    // An update reports the old bytes and returns them as the previous value.
+    const updated = machine.apply(command("set", { key: bytes(5000, 5), value: bytes(3, 1) }), context(10));
+    expect(updated.result).toEqual([bytes(5000, 105)]);
+    expect(updated.changes).toEqual([
+      { type: "update", key: bytes(5000, 5), oldValue: bytes(5000, 105), value: bytes(3, 1) },
+    ]);
+    const copy = new MapStateMachine();
+    copy.import(structuredClone(machine.export()));
+    expect([...copy.entries()]).toEqual([...machine.entries()]);
+    expect(copy.export()).toEqual(machine.export());
+    // A removed long value comes back whole, with its key.
+    const removed = copy.apply(command("delete", { keys: [bytes(256, 3)] }), context(11));
+    expect(removed.result).toEqual([bytes(256, 103)]);
+    expect(removed.changes).toEqual([{ type: "remove", key: bytes(256, 3), value: bytes(256, 103) }]);
   });
 
   it("creates the right machine per type", () => {

@@ -151,6 +151,30 @@ describe("asynchronous storage writes (thesis §10.2.1)", () => {
     await eventually(acknowledged, 5000, "the follower's acknowledgement");
   });
 
+  it("a follower's requests already in its own log are not proposed again while their commit waits on saves", async () => {
+    const { peers: all, logs } = await cluster();
+    const leader = leaderOf(all);
+    const [writer, other] = all.filter((peer) => peer !== leader);
+    const map = writer!.createMap<string, number>({ mapId: "m" });
+    await map.set("warm", 0);
+    const sent = raftSent(writer!);
+    const before = writer!.raft.lastIndex;
+    // Only the writer can persist: the leader does not count itself before its own save, so nothing commits.
+    logs.get(leader)!.closeGate();
+    logs.get(other!)!.closeGate();
+    const writes = [map.set("a", 1), map.set("b", 2)];
+    await eventually(() => writer!.raft.lastIndex > before, 5000, "the new entry in the writer's log");
+    // Many times the retry age (two heartbeats): a request the writer's log holds waits for its commit.
+    await new Promise((resume) => setTimeout(resume, 20 * FAST.heartbeatInMs!));
+    expect(writer!.raft.commitIndex).toBe(before);
+    expect(sent.filter((m) => m.type === "propose")).toHaveLength(1);
+    logs.get(leader)!.openGate();
+    logs.get(other!)!.openGate();
+    await Promise.all(writes);
+    expect(map.get("a")).toBe(1);
+    expect(map.get("b")).toBe(2);
+  });
+
   it("with slow saves, loss, duplicates, reordering and a leader partition, every acknowledged push is applied once everywhere", async () => {
     const random = createSeededRandom(7);
     const hub = new MemoryHub({ cloneMessages: true, seed: 7, dropRate: 0.05, duplicateRate: 0.05, maxDelayInMs: 3 });

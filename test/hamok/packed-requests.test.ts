@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { StorageCommand } from "../../src/collections/contract";
 import type { Entry } from "../../src/raft/types";
-import { asLogPayload } from "../../src/runtime/replicated/log-payload";
-import { isPackedRequests, packRequests, unpackRequests } from "../../src/runtime/replicated/packed-requests";
+import { asLogPayload, requestAt } from "../../src/runtime/replicated/log-payload";
+import {
+  forEachPackedRequest,
+  isPackedRequests,
+  packedSeqsOf,
+  packRequests,
+  unpackRequests,
+} from "../../src/runtime/replicated/packed-requests";
 import { closeAll, eventually, joinAll, leaderOf, makePeers } from "./helpers";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -32,6 +38,29 @@ describe("packed request batches (one Uint8Array per log entry)", () => {
       ackBelows,
       commands,
     });
+  });
+
+  it("forEachPackedRequest visits the requests unpack gives, in order; a malformed batch visits none", () => {
+    const packed = packRequests("p1", "session-1", seqs, ackBelows, commands);
+    const visited: unknown[] = [];
+    expect(forEachPackedRequest(packed, (request) => visited.push(request))).toBe(commands.length);
+    const batch = unpackRequests(packed)!;
+    expect(visited).toEqual(commands.map((_, i) => requestAt(batch, i)));
+    // Cut inside the last request: the earlier ones are well formed, and still none is visited.
+    const truncated: unknown[] = [];
+    expect(forEachPackedRequest(packed.subarray(0, packed.length - 1), (r) => truncated.push(r))).toBeUndefined();
+    expect(forEachPackedRequest(new Uint8Array([...packed, 0]), (r) => truncated.push(r))).toBeUndefined();
+    expect(truncated).toEqual([]);
+  });
+
+  it("packedSeqsOf reads a batch's seqs for its own session only, and nothing from malformed bytes", () => {
+    const packed = packRequests("p1", "session-1", seqs, ackBelows, commands);
+    expect(packedSeqsOf(packed, "session-1")).toEqual(seqs);
+    expect(packedSeqsOf(packed, "session-2")).toBeUndefined();
+    expect(packedSeqsOf(packed.subarray(0, packed.length - 1), "session-1")).toBeUndefined();
+    expect(packedSeqsOf(bytes(1, 2, 3), "session-1")).toBeUndefined();
+    const trailing = new Uint8Array([...packed, 0]);
+    expect(packedSeqsOf(trailing, "session-1")).toBeUndefined();
   });
 
   it("the same requests pack to the same bytes (every peer applies the same entry)", () => {

@@ -6,6 +6,7 @@ import {
   MapStateMachine,
   RemoteMapStateMachine,
 } from "../../src/collections/index";
+import { packRequests } from "../../src/runtime/replicated/packed-requests";
 import { ReplicatedState } from "../../src/runtime/replicated/replicated-state";
 
 const json = createJsonCodec<unknown>();
@@ -89,5 +90,33 @@ describe("snapshot formats", () => {
     restored.applyEntry({ term: 1, index: 3, type: "normal", data: request(2) }, false);
     expect(applied.at(-1)).toEqual({ ok: true, value: [null] });
     expect((restored.machines.get("m") as MapStateMachine).size).toBe(2);
+  });
+
+  it("restores a snapshot taken while thousands of one session's results await acknowledgement", () => {
+    // Pipelined writes all carry the same ackBelow until the first answer comes back: every result is kept.
+    const applied: unknown[] = [];
+    const hooks = {
+      onRequestApplied: (_p: unknown, result: unknown) => void applied.push(result),
+      onRestored: () => {},
+    };
+    const state = new ReplicatedState(createStateMachine, hooks);
+    const pending = 10_000;
+    const seqs = Array.from({ length: pending }, (_, i) => i + 1);
+    // Deletes of absent keys: the state stays tiny, the results do not.
+    const commands = seqs.map((seq) => ({
+      storageId: "m",
+      storageType: "map" as const,
+      op: "delete",
+      args: { keys: [bytes(`k${seq}`)] },
+    }));
+    const data = packRequests("p1", "s1", seqs, new Array<number>(pending).fill(1), commands);
+    state.applyEntry({ term: 1, index: 1, type: "normal", data }, false);
+    const restored = new ReplicatedState(createStateMachine, hooks);
+    restored.restore(state.snapshotData());
+    expect((restored.machines.get("m") as MapStateMachine).size).toBe(0);
+    // A retry of the last one is answered from the restored record, not applied again.
+    const retry = packRequests("p1", "s1", [pending], [1], [commands[pending - 1]!]);
+    restored.applyEntry({ term: 1, index: 2, type: "normal", data: retry }, false);
+    expect(applied.at(-1)).toEqual({ ok: true, value: [null] });
   });
 });

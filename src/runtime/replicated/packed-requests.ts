@@ -1,6 +1,6 @@
 import type { StorageCommand, StorageType } from "../../collections/contract.js";
 import { decodeValue, encodeValue } from "../../messages/value-codec.js";
-import type { RequestBatchPayload } from "./log-payload.js";
+import type { RequestBatchPayload, RequestPayload } from "./log-payload.js";
 
 /**
  * A batch of one session's requests as the data of one log entry, packed into a single `Uint8Array`.
@@ -142,6 +142,13 @@ class Reader {
     return out;
   }
 
+  /** Step over a byte field without reading it. */
+  skip(): void {
+    const length = this.varint();
+    if (this.at + length > this.bytes.length) throw new RangeError("truncated");
+    this.at += length;
+  }
+
   string(): string {
     const length = this.varint();
     if (this.at + length > this.bytes.length) throw new RangeError("truncated");
@@ -222,8 +229,24 @@ export function isPackedRequests(data: unknown): data is Uint8Array {
   return data instanceof Uint8Array && data[0] === FORMAT;
 }
 
-/** The batch packed in `bytes`, or undefined when it is malformed. */
-export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefined {
+/** What a batch's header says: whose requests they are and how many. */
+interface BatchHead {
+  readonly sourcePeerId: string;
+  readonly session: string;
+  readonly count: number;
+}
+
+/** Called per request of a batch, in order, with its command built (see {@link readBatch}). */
+type RequestVisitor = (seq: number, ackBelow: number, command: StorageCommand) => void;
+
+/**
+ * Read a packed batch from its start. With `visit`, each request's command is built and handed to it in
+ * order; without, the requests are only checked, and the value-codec args (only decoding tells whether they
+ * are well formed) are pushed to `decoded`. With both, those args are taken from `decoded` (as a check left
+ * them) instead of being decoded again. Returns the header, or undefined when `bytes` is malformed (and then
+ * `visit` may have seen some of the requests: check first when that matters).
+ */
+function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined, decoded?: unknown[]): BatchHead | undefined {
   try {
     const r = new Reader(bytes);
     if (r.byte() !== FORMAT) return undefined;
@@ -241,30 +264,110 @@ export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefin
       if (value === undefined) throw new RangeError("bad string reference");
       return value;
     };
-    const seqs: number[] = [];
-    const ackBelows: number[] = [];
-    const commands: StorageCommand[] = [];
+    let nextDecoded = 0;
     for (let i = 0; i < count; i++) {
-      seqs.push(r.varint());
-      ackBelows.push(r.varint());
+      const seq = r.varint();
+      const ackBelow = r.varint();
       const storageId = text(r.varint());
       const storageType = text(r.varint()) as StorageType;
       const op = text(r.varint());
       const tag = r.byte();
-      if (tag === NO_ARGS) {
-        commands.push({ storageId, storageType, op });
+      if (visit === undefined) {
+        if (tag === KEY) r.skip();
+        else if (tag === KEY_VALUE) {
+          r.skip();
+          r.skip();
+        } else if (tag === VALUE_CODEC) decoded?.push(decodeValue(r.raw()));
+        else if (tag !== NO_ARGS) return undefined;
+      } else if (tag === NO_ARGS) {
+        visit(seq, ackBelow, { storageId, storageType, op });
       } else if (tag === KEY) {
-        commands.push({ storageId, storageType, op, args: { key: r.raw() } });
+        visit(seq, ackBelow, { storageId, storageType, op, args: { key: r.raw() } });
       } else if (tag === KEY_VALUE) {
-        commands.push({ storageId, storageType, op, args: { key: r.raw(), value: r.raw() } });
+        visit(seq, ackBelow, { storageId, storageType, op, args: { key: r.raw(), value: r.raw() } });
       } else if (tag === VALUE_CODEC) {
-        commands.push({ storageId, storageType, op, args: decodeValue(r.raw()) });
+        let args: unknown;
+        if (decoded === undefined) args = decodeValue(r.raw());
+        else {
+          r.skip();
+          args = decoded[nextDecoded++];
+        }
+        visit(seq, ackBelow, { storageId, storageType, op, args });
       } else {
         return undefined;
       }
     }
     if (!r.done()) return undefined;
-    return { kind: "requests", bytes: bytes.length, sourcePeerId, session, seqs, ackBelows, commands };
+    return { sourcePeerId, session, count };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The batch packed in `bytes`, or undefined when it is malformed. */
+export function unpackRequests(bytes: Uint8Array): RequestBatchPayload | undefined {
+  const seqs: number[] = [];
+  const ackBelows: number[] = [];
+  const commands: StorageCommand[] = [];
+  const head = readBatch(bytes, (seq, ackBelow, command) => {
+    seqs.push(seq);
+    ackBelows.push(ackBelow);
+    commands.push(command);
+  });
+  if (head === undefined) return undefined;
+  const { sourcePeerId, session } = head;
+  return { kind: "requests", bytes: bytes.length, sourcePeerId, session, seqs, ackBelows, commands };
+}
+
+/**
+ * Hand each request of a packed batch to `visit`, in order, built one at a time: a batch holds thousands of
+ * requests, and building them all first (as {@link unpackRequests} does) keeps all of them alive at once, for
+ * the garbage collector to copy. Returns how many there were; a malformed batch visits none and returns
+ * undefined, as {@link unpackRequests} refuses it whole.
+ */
+export function forEachPackedRequest(bytes: Uint8Array, visit: (request: RequestPayload) => void): number | undefined {
+  // The check decodes the value-codec args (only decoding proves them well formed); the visit reuses them.
+  const decoded: unknown[] = [];
+  const head = readBatch(bytes, undefined, decoded);
+  if (head === undefined) return undefined;
+  const { sourcePeerId, session } = head;
+  readBatch(
+    bytes,
+    (seq, ackBelow, command) => visit({ kind: "request", sourcePeerId, session, seq, ackBelow, command }),
+    decoded,
+  );
+  return head.count;
+}
+
+/**
+ * The seqs of a packed batch if it is one of `session`'s, else undefined (also when malformed): what a
+ * submitter needs to know that its requests reached its log, without unpacking their commands.
+ */
+export function packedSeqsOf(bytes: Uint8Array, session: string): number[] | undefined {
+  try {
+    const r = new Reader(bytes);
+    if (r.byte() !== FORMAT) return undefined;
+    r.skip();
+    if (r.string() !== session) return undefined;
+    const count = r.varint();
+    if (count * 6 > bytes.length) return undefined;
+    const stringCount = r.varint();
+    for (let i = 0; i < stringCount; i++) r.skip();
+    const seqs: number[] = [];
+    for (let i = 0; i < count; i++) {
+      seqs.push(r.varint());
+      r.varint();
+      r.varint();
+      r.varint();
+      r.varint();
+      const tag = r.byte();
+      if (tag === KEY || tag === VALUE_CODEC) r.skip();
+      else if (tag === KEY_VALUE) {
+        r.skip();
+        r.skip();
+      } else if (tag !== NO_ARGS) return undefined;
+    }
+    return r.done() ? seqs : undefined;
   } catch {
     return undefined;
   }

@@ -7,9 +7,10 @@ import type {
   StorageType,
 } from "../../collections/contract.js";
 import { HamokError } from "../../errors.js";
-import { decodeValue, encodeValue } from "../../messages/value-codec.js";
+import { DECODE_BUDGET_BASE_BYTES, decodeValue, encodeValue } from "../../messages/value-codec.js";
 import type { Entry } from "../../raft/types.js";
 import { asLogPayload, type RequestPayload, requestAt, requestIdOf } from "./log-payload.js";
+import { forEachPackedRequest, isPackedRequests } from "./packed-requests.js";
 import { type AppliedResult, type SessionsExport, SessionTable } from "./sessions.js";
 
 /**
@@ -33,6 +34,15 @@ export interface ReplicatedStateHooks {
 }
 
 const SNAPSHOT_VERSION = 1;
+
+/**
+ * The decoding budget of a snapshot, in estimated bytes of memory per byte of it. The messages' default (16) is
+ * too tight for a snapshot: the results a session keeps until acknowledged are tiny nested arrays (`[[null]]`
+ * per pending delete: 5 bytes, charged 104), and a small state with thousands of pipelined requests pending
+ * made a snapshot that no peer could restore. Our own encoder stays below 24 per byte for any nesting of
+ * arrays and objects; the budget still bounds a corrupted or hostile snapshot's memory to a multiple of its size.
+ */
+const SNAPSHOT_DECODE_BUDGET_PER_BYTE = 64;
 
 interface SnapshotContent {
   readonly version: number;
@@ -124,6 +134,11 @@ export class ReplicatedState {
    * Deterministic: only log content decides the outcome.
    */
   applyEntry(entry: Entry, localIsLeader: boolean): number {
+    if (isPackedRequests(entry.data)) {
+      // Request by request, not unpacked whole first: see `forEachPackedRequest`.
+      const count = forEachPackedRequest(entry.data, (request) => this.applyRequest(request, entry, localIsLeader));
+      return Math.max(1, count ?? 0);
+    }
     const payload = asLogPayload(entry.data);
     if (payload === undefined) return 1;
     if (payload.kind === "member") {
@@ -205,7 +220,8 @@ export class ReplicatedState {
 
   /** Replace everything from snapshot bytes. Throws `UnsupportedVersion` / `InvalidMessage` on bad data. */
   restore(data: Uint8Array): void {
-    const content = data.byteLength === 0 ? undefined : (decodeValue(data) as SnapshotContent);
+    const maxDecodedBytes = SNAPSHOT_DECODE_BUDGET_PER_BYTE * data.byteLength + DECODE_BUDGET_BASE_BYTES;
+    const content = data.byteLength === 0 ? undefined : (decodeValue(data, { maxDecodedBytes }) as SnapshotContent);
     if (content !== undefined && content.version !== SNAPSHOT_VERSION) {
       throw new HamokError("UnsupportedVersion", `snapshot version ${String(content.version)} is unknown`);
     }

@@ -3,7 +3,7 @@ import type { StorageCommand } from "../../collections/contract.js";
 import { HamokError, type HamokErrorCode } from "../../errors.js";
 import type { ProposalRejectReason, ProposeResult } from "../../raft/types.js";
 import type { RequestPayload } from "../replicated/log-payload.js";
-import { packRequests } from "../replicated/packed-requests.js";
+import { isPackedRequests, packedSeqsOf, packRequests } from "../replicated/packed-requests.js";
 import type { AppliedResult } from "../replicated/sessions.js";
 import { failureCode, newPending, type Pending } from "./pending-request.js";
 import { StallWatch, TICK_GRACE_MS } from "./stall-watch.js";
@@ -82,17 +82,19 @@ export class RequestTable {
   submit(command: StorageCommand, size: number, timeoutInMs: number): Promise<unknown> {
     const seq = this.nextSeq++;
     const ackBelow = this.ackBelow(seq);
-    this.ran();
+    // One reading of the clock for the whole submit: it is on the write path.
+    const now = this.hooks.clock.now();
+    this.ran(now);
     const thawAt = this.stalls.lastThawAt;
     return new Promise<unknown>((resolve, reject) => {
-      const deadline = this.hooks.clock.now() + timeoutInMs;
+      const deadline = now + timeoutInMs;
       // Made while this peer still catches up after a thaw: as patient as the requests that were pending then.
       const thawedAt = deadline - timeoutInMs - thawAt < timeoutInMs ? thawAt : undefined;
       this.pending.set(
         seq,
         newPending({ seq, ackBelow, command, size, resolve, reject, deadline, timeoutInMs, thawedAt }),
       );
-      this.enqueue(seq);
+      this.enqueue(seq, now);
       if (deadline < this.sweepAt) this.armSweep(deadline);
     });
   }
@@ -150,8 +152,7 @@ export class RequestTable {
   }
 
   /** This page runs now (a tick, a submit): after a gap beyond the stall tolerance, it was stalled meanwhile. */
-  private ran(): void {
-    const now = this.hooks.clock.now();
+  private ran(now = this.hooks.clock.now()): void {
     // Noted even with nothing pending: a request made now, while the peer's view is still from before, is as
     // patient as those that were pending (see `submit`).
     if (this.stalls.ran(now)) this.thawed(now);
@@ -186,12 +187,12 @@ export class RequestTable {
     );
   }
 
-  private enqueue(seq: number): void {
+  private enqueue(seq: number, now = this.hooks.clock.now()): void {
     const entry = this.pending.get(seq);
     if (entry === undefined || entry.queued) return;
     entry.queued = true;
     entry.waiting = false;
-    entry.lastAttemptAt = this.hooks.clock.now();
+    entry.lastAttemptAt = now;
     this.queue.push(seq);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -283,6 +284,11 @@ export class RequestTable {
     if (this.pending.size === 0) return;
     for (const entry of entries) {
       if (entry.type !== "normal") continue;
+      // Batches travel packed (see `pack`): their header names the session and the seqs.
+      if (isPackedRequests(entry.data)) {
+        for (const seq of packedSeqsOf(entry.data, this.session) ?? []) this.markInLog(seq);
+        continue;
+      }
       const data = entry.data as { kind?: unknown; session?: unknown; seq?: unknown; seqs?: unknown } | null;
       if (data === null || typeof data !== "object" || data.session !== this.session) continue;
       if (data.kind === "request" && typeof data.seq === "number") this.markInLog(data.seq);
