@@ -21,6 +21,9 @@ describe("new Hamok(config) validation", () => {
     ["peerid", "peerId"],
     ["maxVoter", "maxVoters"],
     ["requestTimeoutMs", "requestTimeoutInMs"],
+    // A typo in a key that also lacks its unit: measured against the key without "InMs".
+    ["electionTimout", "electionTimeoutInMs"],
+    ["heartbeet", "heartbeatInMs"],
   ])("an unknown key %s throws InvalidConfig naming it and suggesting %s", (key, suggestion) => {
     const error = refusal({ [key]: 1 });
     expect(error.code).toBe("InvalidConfig");

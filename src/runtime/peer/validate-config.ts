@@ -118,7 +118,12 @@ function closestKey(key: string): string | undefined {
     const lowered = known.toLowerCase();
     // A key missing only its unit (`electionTimeout`) or given with extra words is a prefix match.
     const prefix = lowered.startsWith(key.toLowerCase()) || key.toLowerCase().startsWith(lowered);
-    const cost = prefix && key.length >= 4 ? 1 : distance(key, known);
+    // A key with a typo that also lacks its unit (`electionTimout`) is measured against the key without it.
+    const stem = known.endsWith("InMs") ? known.slice(0, -"InMs".length) : undefined;
+    const cost = Math.min(
+      prefix && key.length >= 4 ? 1 : distance(key, known),
+      stem === undefined ? Number.POSITIVE_INFINITY : distance(key, stem),
+    );
     if (best === undefined || cost < best.cost) best = { key: known, cost };
   }
   return best !== undefined && best.cost <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
