@@ -45,6 +45,11 @@ export interface DemoTestHook {
   setVisibility(state: DocumentVisibilityState): void;
   /** The ids of dead members (same browser) this tab currently acts for, sorted. */
   actingFor(): string[];
+  /**
+   * Every id this tab has acted for since the hook was installed (event `acting-for-changed`): a stand-in can start
+   * and end (its member's removal committed) between two polls of {@link actingFor}.
+   */
+  actedFor(): string[];
   /** Whether the cluster has a quorum as this tab sees it: the voters it misses, and since when (epoch ms). */
   quorum(): QuorumView;
   /** The explicit unsafe recovery: re-form the cluster from this tab's state alone. */
@@ -67,6 +72,10 @@ declare global {
 /** Install the hook on `window`. */
 export function installTestHook(cluster: DemoCluster, joined: Promise<void>): DemoTestHook {
   const started: Promise<WriteOutcome>[] = [];
+  const actedFor = new Set<string>(cluster.hamok.actingFor);
+  cluster.hamok.on("acting-for-changed", (peerIds) => {
+    for (const peerId of peerIds) actedFor.add(peerId);
+  });
   const hook: DemoTestHook = {
     joined,
     cluster,
@@ -105,6 +114,7 @@ export function installTestHook(cluster: DemoCluster, joined: Promise<void>): De
       document.dispatchEvent(new Event("visibilitychange"));
     },
     actingFor: () => [...cluster.hamok.actingFor],
+    actedFor: () => [...actedFor].sort(),
     quorum: () => ({ ...cluster.hamok.quorum, missingVoters: [...cluster.hamok.quorum.missingVoters] }),
     forceNewCluster: () => forceNewCluster(cluster),
   };
