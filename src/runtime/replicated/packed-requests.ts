@@ -236,6 +236,34 @@ interface BatchHead {
   readonly count: number;
 }
 
+/**
+ * Read a batch's header and string table with `r`, from the batch's start; undefined when the format byte or
+ * a count is wrong. Throws (`RangeError`) on truncation, as every `Reader` call does.
+ */
+function readHead(r: Reader, bytes: Uint8Array): (BatchHead & { readonly strings: string[] }) | undefined {
+  if (r.byte() !== FORMAT) return undefined;
+  const sourcePeerId = r.string();
+  const session = r.string();
+  const count = r.varint();
+  // Every request takes at least six bytes: a count beyond that is a lie, not a reason to allocate.
+  if (count * 6 > bytes.length) return undefined;
+  const strings: string[] = [];
+  const stringCount = r.varint();
+  if (stringCount > bytes.length) return undefined;
+  for (let i = 0; i < stringCount; i++) strings.push(r.string());
+  return { sourcePeerId, session, count, strings };
+}
+
+/** Step over a request's args of kind `tag` (value-codec args unchecked); false for an unknown tag. */
+function skipArgs(r: Reader, tag: number): boolean {
+  if (tag === KEY || tag === VALUE_CODEC) r.skip();
+  else if (tag === KEY_VALUE) {
+    r.skip();
+    r.skip();
+  } else return tag === NO_ARGS;
+  return true;
+}
+
 /** Called per request of a batch, in order, with its command built (see {@link readBatch}). */
 type RequestVisitor = (seq: number, ackBelow: number, command: StorageCommand) => void;
 
@@ -249,16 +277,9 @@ type RequestVisitor = (seq: number, ackBelow: number, command: StorageCommand) =
 function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined, decoded?: unknown[]): BatchHead | undefined {
   try {
     const r = new Reader(bytes);
-    if (r.byte() !== FORMAT) return undefined;
-    const sourcePeerId = r.string();
-    const session = r.string();
-    const count = r.varint();
-    // Every request takes at least six bytes: a count beyond that is a lie, not a reason to allocate.
-    if (count * 6 > bytes.length) return undefined;
-    const strings: string[] = [];
-    const stringCount = r.varint();
-    if (stringCount > bytes.length) return undefined;
-    for (let i = 0; i < stringCount; i++) strings.push(r.string());
+    const head = readHead(r, bytes);
+    if (head === undefined) return undefined;
+    const { strings, count } = head;
     const text = (index: number) => {
       const value = strings[index];
       if (value === undefined) throw new RangeError("bad string reference");
@@ -273,12 +294,8 @@ function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined, decoded
       const op = text(r.varint());
       const tag = r.byte();
       if (visit === undefined) {
-        if (tag === KEY) r.skip();
-        else if (tag === KEY_VALUE) {
-          r.skip();
-          r.skip();
-        } else if (tag === VALUE_CODEC) decoded?.push(decodeValue(r.raw()));
-        else if (tag !== NO_ARGS) return undefined;
+        if (tag === VALUE_CODEC) decoded?.push(decodeValue(r.raw()));
+        else if (!skipArgs(r, tag)) return undefined;
       } else if (tag === NO_ARGS) {
         visit(seq, ackBelow, { storageId, storageType, op });
       } else if (tag === KEY) {
@@ -298,7 +315,7 @@ function readBatch(bytes: Uint8Array, visit: RequestVisitor | undefined, decoded
       }
     }
     if (!r.done()) return undefined;
-    return { sourcePeerId, session, count };
+    return { sourcePeerId: head.sourcePeerId, session: head.session, count };
   } catch {
     return undefined;
   }
@@ -346,26 +363,17 @@ export function forEachPackedRequest(bytes: Uint8Array, visit: (request: Request
 export function packedSeqsOf(bytes: Uint8Array, session: string): number[] | undefined {
   try {
     const r = new Reader(bytes);
-    if (r.byte() !== FORMAT) return undefined;
-    r.skip();
-    if (r.string() !== session) return undefined;
-    const count = r.varint();
-    if (count * 6 > bytes.length) return undefined;
-    const stringCount = r.varint();
-    for (let i = 0; i < stringCount; i++) r.skip();
+    const head = readHead(r, bytes);
+    if (head === undefined || head.session !== session) return undefined;
     const seqs: number[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < head.count; i++) {
       seqs.push(r.varint());
+      // ackBelow, then the storage id, storage type and op (string references).
       r.varint();
       r.varint();
       r.varint();
       r.varint();
-      const tag = r.byte();
-      if (tag === KEY || tag === VALUE_CODEC) r.skip();
-      else if (tag === KEY_VALUE) {
-        r.skip();
-        r.skip();
-      } else if (tag !== NO_ARGS) return undefined;
+      if (!skipArgs(r, r.byte())) return undefined;
     }
     return r.done() ? seqs : undefined;
   } catch {

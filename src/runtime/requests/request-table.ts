@@ -167,8 +167,8 @@ export class RequestTable {
       entry.deadline = Math.max(entry.deadline, now + entry.timeoutInMs);
       next = Math.min(next, entry.deadline);
     }
+    // No sweep armed means `sweepAt` is +Infinity, so this also arms one when none is.
     if (next < this.sweepAt) this.armSweep(next);
-    else if (this.sweepTimer === undefined && next !== Number.POSITIVE_INFINITY) this.armSweep(next);
   }
 
   private expire(seq: number): void {
